@@ -1,0 +1,127 @@
+"""Configuration classes for WHAM, read from environment variables only."""
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+
+# Keys that must never be used in production (shipped defaults, common placeholders).
+WEAK_SECRET_KEYS = {"", "dev", "dev-only-insecure-key", "changeme", "secret", "secret-key"}
+MIN_SECRET_KEY_LENGTH = 32
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+def _database_url(default: str) -> str:
+    url = os.environ.get("DATABASE_URL", default)
+    # Hosting platforms hand out postgres:// URLs; SQLAlchemy wants the psycopg 3 driver named.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+class Config:
+    """Settings shared by every environment."""
+
+    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-insecure-key")
+    SQLALCHEMY_DATABASE_URI = _database_url("sqlite:///wham.db")  # relative: inside instance/
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+
+    # Program settings
+    PROGRAM_NAME = os.environ.get("WHAM_PROGRAM_NAME", "WHAM")
+    SELF_REGISTRATION = _env_bool("WHAM_SELF_REGISTRATION", True)
+    DEFAULT_TIME_ZONE = os.environ.get("WHAM_DEFAULT_TIME_ZONE", "America/New_York")
+    DEFAULT_PHONE_REGION = os.environ.get("WHAM_DEFAULT_PHONE_REGION", "US")
+    CRISIS_LINES = [
+        ("Call or text", "988", "tel:988"),
+        ("SAMHSA National Helpline", "1-800-662-4357", "tel:+18006624357"),
+    ]
+
+    # Sessions and accounts
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    IDLE_TIMEOUT = timedelta(minutes=_env_int("WHAM_IDLE_TIMEOUT_MINUTES", 30))
+    ABSOLUTE_SESSION_LIFETIME = timedelta(hours=12)
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    RESET_LINK_LIFETIME = timedelta(hours=24)
+    INVITE_CODE_LIFETIME = timedelta(days=14)
+    # argon2id parameters (RFC 9106 second recommended option: 64 MiB, 3 passes).
+    ARGON2_TIME_COST = 3
+    ARGON2_MEMORY_COST = 64 * 1024
+    ARGON2_PARALLELISM = 4
+    # Per-account back-off after failed logins: free tries, then a lock that doubles.
+    LOGIN_FREE_FAILURES = 5
+    LOGIN_LOCK_BASE = timedelta(minutes=1)
+    LOGIN_LOCK_MAX = timedelta(minutes=30)
+    LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
+
+    # Flask-Limiter: memory by default; Redis where several web nodes must share counters.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_TIMEZONE = "UTC"
+    LANGUAGES = {"en": "English", "es": "Español"}
+    MAX_CONTENT_LENGTH = 1024 * 1024
+
+    DEMO_DATA_ALLOWED = True
+    HSTS = False
+
+
+class DevelopmentConfig(Config):
+    DEBUG = False  # the interactive debugger is never on; error pages stay friendly
+
+
+class TestingConfig(Config):
+    TESTING = True
+    SECRET_KEY = "testing-secret-key-not-for-production-use"  # noqa: S105
+    SQLALCHEMY_DATABASE_URI = "sqlite://"  # tests/conftest.py picks a file or TEST_DATABASE_URL
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_COST = 8
+    ARGON2_PARALLELISM = 1
+    LOGIN_RATE_LIMIT = "1000 per minute"
+    RATELIMIT_STORAGE_URI = "memory://"
+    SELF_REGISTRATION = True
+    PUBLIC_BASE_URL = "http://localhost"
+
+
+class ProductionConfig(Config):
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    PREFERRED_URL_SCHEME = "https"
+    DEMO_DATA_ALLOWED = False
+    HSTS = True
+
+    @classmethod
+    def validate(cls) -> None:
+        """Refuse to start with a missing or guessable SECRET_KEY."""
+        key = cls.SECRET_KEY or ""
+        if key in WEAK_SECRET_KEYS or len(key) < MIN_SECRET_KEY_LENGTH:
+            raise RuntimeError(
+                "Production needs a real SECRET_KEY (at least 32 random characters), "
+                "for example: python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+            )
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}

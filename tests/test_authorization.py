@@ -1,0 +1,182 @@
+"""The authorization matrix: every route, every kind of visitor, the expected outcome.
+
+A route missing from MATRIX fails `test_every_route_is_in_the_matrix`, so no new page can
+escape classification. Objects in URLs belong to the `owner` participant; other visitors are
+related to the owner (their peer specialist) or not (another participant, another peer
+specialist, a family member), plus anonymous and admin."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+import pytest
+from flask import Flask, url_for
+
+from tests.factories import make_admin, make_family, make_participant, make_peer_specialist
+from tests.web import csrf_token, login
+from wham.accounts import services as accounts
+from wham.accounts.models import User
+from wham.extensions import db
+from wham.timeutil import utcnow
+
+OK, LOGIN, NOT_FOUND = "ok", "login", "404"
+
+VISITORS = ("anonymous", "owner", "other_participant", "peer_specialist", "other_peer",
+            "family", "admin")
+
+
+def outcomes(default: str, **overrides: str) -> dict[str, str]:
+    table = dict.fromkeys(VISITORS, default)
+    table.update(overrides)
+    return table
+
+
+EVERYONE = outcomes(OK)
+SIGNED_IN = outcomes(OK, anonymous=LOGIN)
+ADMIN_ONLY = outcomes(NOT_FOUND, anonymous=LOGIN, admin=OK)
+PEER_ONLY = outcomes(NOT_FOUND, anonymous=LOGIN, peer_specialist=OK, other_peer=OK)
+OWNERS_PEER_OR_ADMIN = outcomes(NOT_FOUND, anonymous=LOGIN, peer_specialist=OK, admin=OK)
+
+# (endpoint, method) -> outcome per visitor
+MATRIX: dict[tuple[str, str], dict[str, str]] = {
+    ("static", "GET"): EVERYONE,
+    ("health.healthz", "GET"): EVERYONE,
+    ("accounts.home", "GET"): EVERYONE,
+    ("accounts.login", "GET"): EVERYONE,
+    ("accounts.login", "POST"): EVERYONE,
+    ("accounts.logout", "POST"): SIGNED_IN,
+    ("accounts.register", "GET"): EVERYONE,
+    ("accounts.register", "POST"): EVERYONE,
+    ("accounts.profile", "GET"): SIGNED_IN,
+    ("accounts.profile", "POST"): SIGNED_IN,
+    ("accounts.change_password", "GET"): SIGNED_IN,
+    ("accounts.change_password", "POST"): SIGNED_IN,
+    # A valid reset link works for whoever holds it; that is what a link is.
+    ("accounts.reset_password", "GET"): EVERYONE,
+    ("accounts.reset_password", "POST"): EVERYONE,
+    ("accounts.people", "GET"): PEER_ONLY,
+    ("accounts.create_reset_link", "POST"): OWNERS_PEER_OR_ADMIN,
+    ("admin.index", "GET"): ADMIN_ONLY,
+    ("admin.users", "GET"): ADMIN_ONLY,
+    ("admin.new_staff_account", "GET"): ADMIN_ONLY,
+    ("admin.new_staff_account", "POST"): ADMIN_ONLY,
+    ("admin.user", "GET"): ADMIN_ONLY,
+    ("admin.set_enabled", "POST"): ADMIN_ONLY,
+    ("admin.assign_peer_specialist", "POST"): ADMIN_ONLY,
+    ("admin.create_invite_code", "POST"): ADMIN_ONLY,
+    ("admin.audit_log", "GET"): ADMIN_ONLY,
+}
+
+
+@dataclass
+class World:
+    users: dict[str, User]
+    url_values: dict[str, object]
+
+
+def build_world(app: Flask) -> World:
+    owner_peer = make_peer_specialist(app)
+    owner = make_participant(app, peer_specialist_id=owner_peer.id)
+    users = {
+        "owner": owner,
+        "other_participant": make_participant(app),
+        "peer_specialist": owner_peer,
+        "other_peer": make_peer_specialist(app),
+        "family": make_family(app),
+        "admin": make_admin(app),
+    }
+    with app.app_context():
+        admin = db.session.get(User, users["admin"].id)
+        person = db.session.get(User, owner.id)
+        token = accounts.create_reset_link(admin, person, utcnow())
+    values = {"person_id": owner.id, "user_id": owner.id, "token": token,
+              "filename": "css/wham.css"}
+    return World(users, values)
+
+
+def classify(response) -> str:
+    if response.status_code in (301, 302, 303):
+        target = urlsplit(response.headers["Location"])
+        # Sent to sign in *in order to come back* (next=...): the page needs a login.
+        if target.path == "/login" and "next=" in target.query:
+            return LOGIN
+        return OK
+    if response.status_code == 404:
+        return NOT_FOUND
+    if response.status_code < 400:
+        return OK
+    return f"status {response.status_code}"
+
+
+def _rules(app: Flask):
+    return [(rule, method) for rule in app.url_map.iter_rules()
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"})]
+
+
+def test_every_route_is_in_the_matrix(app: Flask):
+    routes = {(rule.endpoint, method) for rule, method in _rules(app)}
+    missing = routes - MATRIX.keys()
+    assert not missing, f"routes missing from the authorization matrix: {sorted(missing)}"
+    stale = MATRIX.keys() - routes
+    assert not stale, f"matrix entries for routes that no longer exist: {sorted(stale)}"
+
+
+@pytest.mark.parametrize("endpoint,method", sorted(MATRIX))
+def test_route_answers_each_visitor_as_expected(app: Flask, endpoint: str, method: str):
+    world = build_world(app)
+    rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
+    with app.test_request_context():
+        url = url_for(endpoint, **{k: world.url_values[k] for k in rule.arguments})
+    seen = {}
+    # Admin last: some admin actions change the owner (e.g. turn off their sign-in).
+    for visitor in VISITORS:
+        client = app.test_client()
+        if visitor != "anonymous":
+            login(client, world.users[visitor])
+        if method == "GET":
+            response = client.get(url)
+        else:
+            response = client.post(url, data={"csrf_token": csrf_token(client)})
+        seen[visitor] = classify(response)
+    assert seen == MATRIX[(endpoint, method)], f"{method} {url}"
+
+
+def test_wrong_method_answers_405(app: Flask):
+    admin = make_admin(app)
+    client = app.test_client()
+    login(client, admin)
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        if rule.arguments or rule.endpoint == "static":
+            continue
+        if "GET" not in rule.methods:
+            assert client.get(rule.rule).status_code == 405, rule.rule
+            checked += 1
+        if "POST" not in rule.methods:
+            response = client.post(rule.rule, data={"csrf_token": csrf_token(client)})
+            assert response.status_code == 405, rule.rule
+            checked += 1
+    assert checked > 5
+
+
+def test_other_peoples_ids_answer_404_not_403(app: Flask):
+    """Ids cannot be probed: a missing person and someone else's person look the same."""
+    other_peer = make_peer_specialist(app)
+    stranger = make_participant(app)
+    client = app.test_client()
+    login(client, other_peer)
+    token = csrf_token(client)
+    existing = client.post(f"/people/{stranger.id}/reset-link", data={"csrf_token": token})
+    missing = client.post("/people/999999/reset-link", data={"csrf_token": token})
+    assert existing.status_code == missing.status_code == 404
+
+
+def test_expired_reset_link_is_refused(app: Flask):
+    admin = make_admin(app)
+    owner = make_participant(app)
+    with app.app_context():
+        token = accounts.create_reset_link(db.session.get(User, admin.id),
+                                           db.session.get(User, owner.id),
+                                           utcnow() - timedelta(days=2))
+    assert app.test_client().get(f"/reset/{token}").status_code == 404

@@ -1,0 +1,1 @@
+"""Accounts: people, roles, signing in, profiles and passwords."""

@@ -1,0 +1,108 @@
+"""Forms for signing up, signing in, the profile and passwords."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+
+from config import Config
+from wham.timeutil import COMMON_TIME_ZONES, other_time_zones, time_zone_label
+from wham.validators import (
+    PASSWORD_MAX_LENGTH,
+    PASSWORD_MIN_LENGTH,
+    CleanText,
+    MobileNumber,
+    ValidTimeZone,
+    select_choices,
+    strip,
+)
+
+LANGUAGE_CHOICES = select_choices(Config.LANGUAGES.items())
+
+
+def time_zone_choices():
+    return (select_choices(((z, time_zone_label(z)) for z in COMMON_TIME_ZONES), _l("United States"))
+            + select_choices(((z, time_zone_label(z)) for z in other_time_zones()), _l("Everywhere")))
+
+
+def email_field() -> EmailField:
+    return EmailField(_l("Email"), filters=[strip],
+                      validators=[DataRequired(_l("Enter your email address.")), Length(max=254),
+                                  Email(_l("Enter an email address like name@example.org."))])
+
+
+def display_name_field() -> StringField:
+    return StringField(
+        _l("Your name"), filters=[strip],
+        description=_l("How you want to be called. A first name is fine."),
+        validators=[DataRequired(_l("Enter the name you want to use.")),
+                    Length(max=80, message=_l("Use 80 characters or fewer.")), CleanText()])
+
+
+def _new_password_field(label) -> PasswordField:
+    return PasswordField(
+        label, description=_l("At least %(n)s characters. A short sentence works well.",
+                              n=PASSWORD_MIN_LENGTH),
+        validators=[DataRequired(_l("Choose a password.")),
+                    Length(min=PASSWORD_MIN_LENGTH, max=PASSWORD_MAX_LENGTH,
+                           message=_l("Use between %(min)s and %(max)s characters.",
+                                      min=PASSWORD_MIN_LENGTH, max=PASSWORD_MAX_LENGTH))])
+
+
+def _confirm_field() -> PasswordField:
+    return PasswordField(_l("Type the password again"),
+                         validators=[DataRequired(_l("Type the password again.")),
+                                     EqualTo("password", _l("The two passwords are not the same."))])
+
+
+def time_zone_field() -> SelectField:
+    return SelectField(_l("Time zone"), choices=time_zone_choices(),
+                       description=_l("Reminders and weeks follow this time zone."),
+                       validators=[ValidTimeZone()], validate_choice=False)
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("Email"), filters=[strip],
+                       validators=[DataRequired(_l("Enter your email address.")), Length(max=254)])
+    password = PasswordField(_l("Password"),
+                             validators=[DataRequired(_l("Enter your password.")),
+                                         Length(max=PASSWORD_MAX_LENGTH)])
+
+
+class RegisterForm(FlaskForm):
+    display_name = display_name_field()
+    email = email_field()
+    password = _new_password_field(_l("Password"))
+    confirm = _confirm_field()
+    time_zone = time_zone_field()
+    language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
+    invite_code = StringField(_l("Invite code"), filters=[strip],
+                              description=_l("Your peer specialist or program gives you this code."),
+                              validators=[Optional(), Length(max=100), CleanText()])
+
+
+class ProfileForm(FlaskForm):
+    display_name = display_name_field()
+    language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
+    time_zone = time_zone_field()
+    mobile = StringField(_l("Mobile number (optional)"), filters=[strip],
+                         description=_l("Only used for reminders you turn on. Leave empty for none."),
+                         validators=[Optional(), Length(max=30), MobileNumber()])
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"),
+                                     validators=[DataRequired(_l("Enter your current password.")),
+                                                 Length(max=PASSWORD_MAX_LENGTH)])
+    password = _new_password_field(_l("New password"))
+    confirm = _confirm_field()
+
+
+class ResetPasswordForm(FlaskForm):
+    password = _new_password_field(_l("New password"))
+    confirm = _confirm_field()
+
+
+class ConfirmForm(FlaskForm):
+    """A form with nothing but its CSRF token, for buttons that change state."""

@@ -1,0 +1,1 @@
+"""Program administration: accounts, invite codes, the audit log."""

@@ -1,0 +1,55 @@
+"""Command-line tasks: `flask --app wham create-admin`, `flask --app wham demo`."""
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+from sqlalchemy import func, select
+
+from wham.accounts import services as accounts
+from wham.accounts.models import Role, User
+from wham.extensions import db
+from wham.timeutil import is_valid_time_zone, utcnow
+from wham.validators import PASSWORD_MIN_LENGTH
+
+
+@click.command("create-admin")
+@click.option("--email", prompt=True)
+@click.option("--name", prompt="Display name")
+@click.option("--time-zone", default=None, help="IANA time zone, e.g. America/Chicago")
+@click.password_option()
+def create_admin(email: str, name: str, time_zone: str | None, password: str) -> None:
+    """Create a program admin account."""
+    time_zone = time_zone or current_app.config["DEFAULT_TIME_ZONE"]
+    if len(password) < PASSWORD_MIN_LENGTH:
+        raise click.BadParameter(f"use at least {PASSWORD_MIN_LENGTH} characters", param_hint="password")
+    if not is_valid_time_zone(time_zone):
+        raise click.BadParameter("not an IANA time zone", param_hint="--time-zone")
+    account = accounts.NewAccount(email=email, display_name=name, password=password,
+                                  role=Role.ADMIN, time_zone=time_zone)
+    try:
+        user = accounts.create_admin_account(account, utcnow())
+    except accounts.AccountError as exc:
+        raise click.ClickException(f"an account with {email} already exists") from exc
+    click.echo(f"Admin {user.email} created.")
+
+
+@click.command("demo")
+def demo() -> None:
+    """Load the demo program when the database is empty (never in production)."""
+    if not current_app.config["DEMO_DATA_ALLOWED"]:
+        raise click.ClickException("demo data is not allowed in this environment")
+    from wham.demo import DEMO_LOGINS, DEMO_PASSWORD, load_demo
+
+    if db.session.scalar(select(func.count(User.id))):
+        click.echo("The database already has data; demo data not loaded.")
+    else:
+        load_demo(utcnow())
+        click.echo("Demo program loaded.")
+    click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+    for role, email in DEMO_LOGINS:
+        click.echo(f"  {role:18} {email}")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(create_admin)
+    app.cli.add_command(demo)

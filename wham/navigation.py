@@ -1,0 +1,28 @@
+"""The site navigation for each role: one list every page's header is built from."""
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from wham.accounts.models import Role
+
+NAV_BY_ROLE = {
+    Role.PARTICIPANT: [("accounts.home", _l("Home")), ("accounts.profile", _l("Profile"))],
+    Role.PEER_SPECIALIST: [("accounts.people", _l("My participants")),
+                           ("accounts.profile", _l("Profile"))],
+    Role.FAMILY: [("accounts.home", _l("Home")), ("accounts.profile", _l("Profile"))],
+    Role.ADMIN: [("admin.index", _l("Program")), ("admin.users", _l("People")),
+                 ("admin.audit_log", _l("Audit log")), ("accounts.profile", _l("Profile"))],
+}
+
+
+def nav_links() -> list[tuple[str, str]]:
+    if not current_user.is_authenticated:
+        return []
+    return NAV_BY_ROLE.get(current_user.role, [])
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.globals["nav_links"] = nav_links

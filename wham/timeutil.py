@@ -1,0 +1,87 @@
+"""Time in one place: UTC now, local <-> UTC, week boundaries and quiet hours, via zoneinfo."""
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+# Shown first in the time zone list: where most participants of a US program live.
+COMMON_TIME_ZONES = (
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Phoenix",
+    "America/Los_Angeles",
+    "America/Anchorage",
+    "Pacific/Honolulu",
+    "America/Puerto_Rico",
+)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def is_valid_time_zone(name: str) -> bool:
+    if not name or name not in all_time_zones():
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+@cache
+def all_time_zones() -> tuple[str, ...]:
+    """Canonical Area/City zones, sorted; legacy aliases such as US/Eastern are left out."""
+    areas = ("Africa/", "America/", "Antarctica/", "Asia/", "Atlantic/", "Australia/",
+             "Europe/", "Indian/", "Pacific/")
+    return tuple(sorted(z for z in available_timezones() if z.startswith(areas)))
+
+
+def time_zone_label(name: str) -> str:
+    return name.replace("_", " ").replace("/", " / ")
+
+
+def other_time_zones() -> list[str]:
+    return [z for z in all_time_zones() if z not in COMMON_TIME_ZONES]
+
+
+def to_local(moment: datetime, tz_name: str) -> datetime:
+    return moment.astimezone(ZoneInfo(tz_name))
+
+
+def local_today(now: datetime, tz_name: str) -> date:
+    return to_local(now, tz_name).date()
+
+
+def local_to_utc(day: date, at: time, tz_name: str) -> datetime:
+    """The UTC instant of a local wall-clock time. A time skipped by a DST jump is moved
+    forward by the jump (02:30 on spring-forward day becomes 03:30); a repeated time
+    takes its first occurrence."""
+    # PEP 495: fold=0 takes the offset in force before a transition, which gives exactly
+    # these two behaviours for a gap and for a repeated hour.
+    return datetime.combine(day, at, tzinfo=ZoneInfo(tz_name)).astimezone(UTC)
+
+
+def week_start(day: date, first_weekday: int = 0) -> date:
+    """The first day of the week holding `day`; first_weekday 0 is Monday, 6 is Sunday."""
+    return day - timedelta(days=(day.weekday() - first_weekday) % 7)
+
+
+def local_week_start(now: datetime, tz_name: str, first_weekday: int = 0) -> date:
+    return week_start(local_today(now, tz_name), first_weekday)
+
+
+def in_quiet_hours(local_time: time, quiet_start: time, quiet_end: time) -> bool:
+    """Whether a local time falls in quiet hours; the span may cross midnight (21:00-08:00)."""
+    if quiet_start == quiet_end:
+        return False
+    if quiet_start < quiet_end:
+        return quiet_start <= local_time < quiet_end
+    return local_time >= quiet_start or local_time < quiet_end
