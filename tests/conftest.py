@@ -37,7 +37,7 @@ def app(tmp_path_factory) -> Flask:
             with db.engine.begin() as conn:
                 conn.execute(text("DROP SCHEMA public CASCADE"))
                 conn.execute(text("CREATE SCHEMA public"))
-        upgrade()  # the schema comes from the migrations, exactly as in production
+        upgrade(revision="heads")  # the schema comes from the migrations, as in production
     return app
 
 

@@ -98,7 +98,7 @@ def db_snapshot(app: Flask) -> dict[str, list[tuple]]:
             if table.name in VOLATILE_TABLES:
                 continue
             rows = db.session.execute(select(table)).all()
-            snapshot[table.name] = sorted((tuple(map(repr, row)) for row in rows))
+            snapshot[table.name] = sorted(tuple(map(repr, row)) for row in rows)
         db.session.remove()
     return snapshot
 

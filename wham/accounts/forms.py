@@ -29,6 +29,7 @@ def time_zone_choices():
 def email_field() -> EmailField:
     return EmailField(_l("Email"), filters=[strip],
                       validators=[DataRequired(_l("Enter your email address.")), Length(max=254),
+                                  CleanText(),
                                   Email(_l("Enter an email address like name@example.org."))])
 
 
@@ -47,7 +48,8 @@ def _new_password_field(label) -> PasswordField:
         validators=[DataRequired(_l("Choose a password.")),
                     Length(min=PASSWORD_MIN_LENGTH, max=PASSWORD_MAX_LENGTH,
                            message=_l("Use between %(min)s and %(max)s characters.",
-                                      min=PASSWORD_MIN_LENGTH, max=PASSWORD_MAX_LENGTH))])
+                                      min=PASSWORD_MIN_LENGTH, max=PASSWORD_MAX_LENGTH)),
+                    CleanText()])
 
 
 def _confirm_field() -> PasswordField:
@@ -64,10 +66,11 @@ def time_zone_field() -> SelectField:
 
 class LoginForm(FlaskForm):
     email = EmailField(_l("Email"), filters=[strip],
-                       validators=[DataRequired(_l("Enter your email address.")), Length(max=254)])
+                       validators=[DataRequired(_l("Enter your email address.")), Length(max=254),
+                                   CleanText()])
     password = PasswordField(_l("Password"),
                              validators=[DataRequired(_l("Enter your password.")),
-                                         Length(max=PASSWORD_MAX_LENGTH)])
+                                         Length(max=PASSWORD_MAX_LENGTH), CleanText()])
 
 
 class RegisterForm(FlaskForm):
@@ -94,7 +97,7 @@ class ProfileForm(FlaskForm):
 class ChangePasswordForm(FlaskForm):
     current_password = PasswordField(_l("Current password"),
                                      validators=[DataRequired(_l("Enter your current password.")),
-                                                 Length(max=PASSWORD_MAX_LENGTH)])
+                                                 Length(max=PASSWORD_MAX_LENGTH), CleanText()])
     password = _new_password_field(_l("New password"))
     confirm = _confirm_field()
 

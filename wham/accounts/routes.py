@@ -90,6 +90,8 @@ def register():
         return redirect(url_for("accounts.home"))
     needs_invite = not current_app.config["SELF_REGISTRATION"]
     form = RegisterForm()
+    if not needs_invite:
+        del form.invite_code
     if request.method == "GET":
         form.time_zone.data = current_app.config["DEFAULT_TIME_ZONE"]
         form.language.data = request.accept_languages.best_match(["en", "es"]) or "en"
@@ -99,7 +101,8 @@ def register():
             password=form.password.data, role=Role.PARTICIPANT,
             time_zone=form.time_zone.data, language=form.language.data)
         try:
-            user = services.register_participant(account, form.invite_code.data, utcnow())
+            invite_code = form.invite_code.data if needs_invite else None
+            user = services.register_participant(account, invite_code, utcnow())
         except services.AccountError as refused:
             db.session.rollback()
             if str(refused) == "invite code":
