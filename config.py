@@ -45,6 +45,8 @@ class Config:
     PROGRAM_NAME = os.environ.get("WHAM_PROGRAM_NAME", "WHAM")
     SELF_REGISTRATION = _env_bool("WHAM_SELF_REGISTRATION", True)
     DEFAULT_TIME_ZONE = os.environ.get("WHAM_DEFAULT_TIME_ZONE", "America/New_York")
+    # First day of the participant's week: 0 Monday ... 6 Sunday.
+    WEEK_STARTS_ON = _env_int("WHAM_WEEK_STARTS_ON", 0)
     DEFAULT_PHONE_REGION = os.environ.get("WHAM_DEFAULT_PHONE_REGION", "US")
     CRISIS_LINES = [
         ("Call or text", "988", "tel:988"),

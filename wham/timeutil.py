@@ -78,6 +78,13 @@ def local_week_start(now: datetime, tz_name: str, first_weekday: int = 0) -> dat
     return week_start(local_today(now, tz_name), first_weekday)
 
 
+def participant_week_start(now: datetime, tz_name: str) -> date:
+    """The first day of the program week holding `now` in the person's own time zone."""
+    from flask import current_app
+
+    return local_week_start(now, tz_name, current_app.config["WEEK_STARTS_ON"])
+
+
 def in_quiet_hours(local_time: time, quiet_start: time, quiet_end: time) -> bool:
     """Whether a local time falls in quiet hours; the span may cross midnight (21:00-08:00)."""
     if quiet_start == quiet_end:
