@@ -1,11 +1,21 @@
 """Every accounts and admin form under hostile input (see tests/hostile.py)."""
 from __future__ import annotations
 
-from tests.factories import PASSWORD, make_admin, make_participant
-from tests.hostile import assert_hostile_input_handled
-from tests.web import login
-from wham.accounts.forms import ChangePasswordForm, LoginForm, ProfileForm, RegisterForm
+from tests.factories import PASSWORD, make_admin, make_participant, make_peer_specialist
+from tests.hostile import MARKUP, assert_hostile_input_handled
+from tests.web import login, post_form
+from wham.accounts import services as accounts
+from wham.accounts.forms import (
+    ChangePasswordForm,
+    LoginForm,
+    ProfileForm,
+    RegisterForm,
+    ResetPasswordForm,
+)
+from wham.accounts.models import User
 from wham.admin.forms import StaffAccountForm
+from wham.extensions import db
+from wham.timeutil import utcnow
 
 
 def test_login_form(app, client):
@@ -50,3 +60,43 @@ def test_staff_account_form(app, client):
         app, client, "/admin/users/new", StaffAccountForm,
         {"display_name": "Robin", "email": "robin@example.org", "role": "peer_specialist",
          "time_zone": "America/Chicago"})
+
+
+def test_reset_password_form(app, client):
+    admin = make_admin(app)
+    person = make_participant(app)
+    with app.app_context():
+        token = accounts.create_reset_link(db.session.get(User, admin.id),
+                                           db.session.get(User, person.id), utcnow())
+    # A refused post must leave the link usable, so every case hits the same form.
+    assert_hostile_input_handled(
+        app, client, f"/reset/{token}", ResetPasswordForm,
+        {"password": "a brand new passphrase", "confirm": "something else entirely"},
+        skip_fields=("confirm",))
+
+
+def test_assign_peer_specialist_form(app, client):
+    login(client, make_admin(app))
+    person = make_participant(app)
+    peer = make_peer_specialist(app)
+    response = post_form(client, f"/admin/users/{person.id}/peer-specialist",
+                         {"peer_specialist": "not-a-choice"})
+    assert response.status_code == 302
+    assert "Choose a peer specialist from the list." in client.get(
+        response.headers["Location"]).get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(User, person.id).peer_specialist_id is None
+    response = post_form(client, f"/admin/users/{person.id}/peer-specialist",
+                         {"peer_specialist": str(peer.id)})
+    with app.app_context():
+        assert db.session.get(User, person.id).peer_specialist_id == peer.id
+
+
+def test_user_search_never_fails(app, client):
+    login(client, make_admin(app))
+    for query in ("", "x" * 500, "a\x00b", MARKUP, "%_%", "Zoë 🌱"):
+        response = client.get("/admin/users", query_string={"q": query, "role": "nonsense"})
+        assert response.status_code == 200, query
+        assert MARKUP not in response.get_data(as_text=True)
+    assert client.get("/admin/users?page=-5").status_code == 200
+    assert client.get("/admin/users?page=abc").status_code == 200

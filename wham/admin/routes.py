@@ -104,16 +104,14 @@ def assign_peer_specialist(user_id: int):
     if person.role != Role.PARTICIPANT:
         abort(404)
     form = _assign_form(person)
-    if form.validate_on_submit():
-        chosen = form.peer_specialist.data
-        peer = None
-        if chosen:
-            peer = next((p for p in services.peer_specialists() if str(p.id) == chosen), None)
-            if peer is None:
-                flash(_("Choose a peer specialist from the list."), "error")
-                return redirect(url_for("admin.user", user_id=person.id))
-        accounts.assign_peer_specialist(current_user, person, peer, utcnow())
-        flash(_("Saved."), "success")
+    if not form.validate_on_submit():
+        flash(_("Choose a peer specialist from the list."), "error")
+        return redirect(url_for("admin.user", user_id=person.id))
+    # The choices are exactly the peer specialists, so a valid form names one (or no one).
+    chosen = form.peer_specialist.data
+    peer = load_user_for_admin(int(chosen)) if chosen else None
+    accounts.assign_peer_specialist(current_user, person, peer, utcnow())
+    flash(_("Saved."), "success")
     return redirect(url_for("admin.user", user_id=person.id))
 
 
