@@ -1,0 +1,110 @@
+"""wham.timeutil: local <-> UTC across DST, week boundaries, quiet hours, time zone names."""
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from wham.timeutil import (
+    all_time_zones,
+    in_quiet_hours,
+    is_valid_time_zone,
+    local_to_utc,
+    local_today,
+    participant_week_start,
+    week_start,
+)
+
+
+def test_local_to_utc_on_an_ordinary_day():
+    # New York is UTC-5 in winter.
+    assert local_to_utc(date(2026, 1, 15), time(9, 0), "America/New_York") == datetime(
+        2026, 1, 15, 14, 0, tzinfo=UTC)
+
+
+def test_local_to_utc_moves_a_skipped_time_forward_on_spring_forward_day():
+    # 2026-03-08: clocks in New York jump from 02:00 to 03:00; 02:30 does not exist.
+    moment = local_to_utc(date(2026, 3, 8), time(2, 30), "America/New_York")
+    assert moment == datetime(2026, 3, 8, 7, 30, tzinfo=UTC)  # 03:30 EDT
+    local = moment.astimezone(ZoneInfo("America/New_York"))
+    assert (local.hour, local.minute) == (3, 30)
+
+
+def test_local_to_utc_takes_the_first_of_a_repeated_time_on_fall_back_day():
+    # 2026-11-01: 01:30 happens twice in New York; the first (EDT, UTC-4) is taken.
+    assert local_to_utc(date(2026, 11, 1), time(1, 30), "America/New_York") == datetime(
+        2026, 11, 1, 5, 30, tzinfo=UTC)
+
+
+def test_local_to_utc_always_returns_aware_utc():
+    moment = local_to_utc(date(2026, 6, 1), time(12, 0), "Asia/Kolkata")
+    assert moment.tzinfo is UTC
+    assert moment == datetime(2026, 6, 1, 6, 30, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(("day", "first", "expected"), [
+    (date(2026, 11, 25), 0, date(2026, 11, 23)),  # Wednesday, Monday weeks
+    (date(2026, 11, 23), 0, date(2026, 11, 23)),  # Monday itself
+    (date(2026, 11, 29), 0, date(2026, 11, 23)),  # Sunday ends a Monday week
+    (date(2026, 11, 25), 6, date(2026, 11, 22)),  # Wednesday, Sunday weeks
+    (date(2026, 11, 22), 6, date(2026, 11, 22)),  # Sunday itself
+    (date(2026, 11, 28), 6, date(2026, 11, 22)),  # Saturday ends a Sunday week
+    (date(2027, 1, 1), 0, date(2026, 12, 28)),    # across a year boundary
+])
+def test_week_start(day, first, expected):
+    assert week_start(day, first) == expected
+
+
+def test_participant_week_start_follows_the_persons_time_zone(app_ctx):
+    # Monday 2026-11-23 03:00 UTC is still Sunday evening in Los Angeles, Monday in Berlin.
+    now = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
+    app_ctx.config["WEEK_STARTS_ON"] = 0
+    assert local_today(now, "America/Los_Angeles") == date(2026, 11, 22)
+    assert participant_week_start(now, "America/Los_Angeles") == date(2026, 11, 16)
+    assert participant_week_start(now, "Europe/Berlin") == date(2026, 11, 23)
+
+
+def test_participant_week_start_uses_the_program_setting(app_ctx):
+    now = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)  # a Wednesday everywhere
+    saved = app_ctx.config["WEEK_STARTS_ON"]
+    try:
+        app_ctx.config["WEEK_STARTS_ON"] = 6
+        assert participant_week_start(now, "America/Chicago") == date(2026, 11, 22)
+        app_ctx.config["WEEK_STARTS_ON"] = 0
+        assert participant_week_start(now, "America/Chicago") == date(2026, 11, 23)
+    finally:
+        app_ctx.config["WEEK_STARTS_ON"] = saved
+
+
+@pytest.mark.parametrize(("at", "expected"), [
+    (time(21, 0), True), (time(23, 59), True), (time(0, 0), True), (time(7, 59), True),
+    (time(8, 0), False), (time(12, 0), False), (time(20, 59), False),
+])
+def test_quiet_hours_spanning_midnight(at, expected):
+    assert in_quiet_hours(at, time(21, 0), time(8, 0)) is expected
+
+
+@pytest.mark.parametrize(("at", "expected"), [
+    (time(12, 0), False), (time(13, 0), True), (time(13, 59), True), (time(14, 0), False),
+])
+def test_quiet_hours_within_a_day(at, expected):
+    assert in_quiet_hours(at, time(13, 0), time(14, 0)) is expected
+
+
+def test_quiet_hours_with_equal_start_and_end_are_off():
+    assert in_quiet_hours(time(9, 0), time(9, 0), time(9, 0)) is False
+
+
+@pytest.mark.parametrize("name", ["America/New_York", "Pacific/Honolulu", "Europe/Madrid",
+                                  "America/Puerto_Rico"])
+def test_valid_time_zones(name):
+    assert is_valid_time_zone(name)
+    assert name in all_time_zones()
+
+
+@pytest.mark.parametrize("name", ["US/Eastern", "EST", "UTC", "GMT+5", "Mars/Olympus",
+                                  "America/Nowhere", "", "../../etc/passwd", "America/New_York\x00",
+                                  "america/new_york"])
+def test_invalid_time_zones(name):
+    assert not is_valid_time_zone(name)
