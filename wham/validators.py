@@ -62,4 +62,4 @@ class MobileNumber:
             mobile_e164(field)
         except ValueError as exc:
             raise ValidationError(
-                _l("Enter a mobile number such as 555-201-3344, or +44 7700 900123.")) from exc
+                _l("Enter a mobile number such as (202) 555-0188, or +44 7911 123456.")) from exc

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import hashlib
-import secrets
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -22,6 +22,7 @@ from wham.accounts.models import (
     new_session_token,
 )
 from wham.extensions import db
+from wham.tokens import hash_token, looks_like_token, new_token
 
 # Verified against when the email is unknown, so both paths cost the same time.
 _DUMMY_PASSWORD = "not-a-real-password-for-timing"  # noqa: S105
@@ -216,7 +217,8 @@ def authenticate(email: str, password: str, now: datetime) -> User:
     whether the email has an account."""
     throttle = db.session.get(LoginThrottle, _throttle_key(email))
     if throttle and throttle.locked_until and throttle.locked_until > now:
-        minutes = max(1, int((throttle.locked_until - now).total_seconds() // 60) + 1)
+        # Whole minutes left, rounded up: a fresh one-minute lock says 1, not 2.
+        minutes = max(1, math.ceil((throttle.locked_until - now).total_seconds() / 60))
         raise LoginLocked(minutes)
     user = find_user_by_email(email)
     valid = _verify_password(user.password_hash if user else None, password)
@@ -261,24 +263,20 @@ def record_session_timeout(user: User, now: datetime) -> None:
 # --- one-time links -------------------------------------------------------------------------
 
 
-def _hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def _issue_token(purpose: TokenPurpose, creator: User, now: datetime, lifetime: timedelta,
                  user: User | None = None) -> str:
-    token = secrets.token_urlsafe(24)
-    db.session.add(AccountToken(purpose=purpose, token_hash=_hash_token(token),
+    token, token_hash = new_token()
+    db.session.add(AccountToken(purpose=purpose, token_hash=token_hash,
                                 user_id=user.id if user else None, created_by_id=creator.id,
                                 created_at=now, expires_at=now + lifetime))
     return token
 
 
 def _usable_token(token: str, purpose: TokenPurpose, now: datetime) -> AccountToken | None:
-    if not token or len(token) > 100:
+    if not looks_like_token(token):
         return None
     found = db.session.scalar(select(AccountToken).where(
-        AccountToken.token_hash == _hash_token(token.strip()), AccountToken.purpose == purpose))
+        AccountToken.token_hash == hash_token(token), AccountToken.purpose == purpose))
     return found if found and found.is_usable(now) else None
 
 
