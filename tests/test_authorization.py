@@ -14,6 +14,7 @@ import pytest
 from flask import Flask, url_for
 
 from tests.factories import make_admin, make_family, make_participant, make_peer_specialist
+from tests.groups.factories import make_group
 from tests.web import csrf_token, login
 from wham.accounts import services as accounts
 from wham.accounts.models import User
@@ -37,6 +38,14 @@ SIGNED_IN = outcomes(OK, anonymous=LOGIN)
 ADMIN_ONLY = outcomes(NOT_FOUND, anonymous=LOGIN, admin=OK)
 PEER_ONLY = outcomes(NOT_FOUND, anonymous=LOGIN, peer_specialist=OK, other_peer=OK)
 OWNERS_PEER_OR_ADMIN = outcomes(NOT_FOUND, anonymous=LOGIN, peer_specialist=OK, admin=OK)
+# Groups: the owner is a member of a group `peer_specialist` facilitates; `other_peer`
+# facilitates another group that `other_participant` is a member of.
+PEER_OR_PARTICIPANT = outcomes(NOT_FOUND, anonymous=LOGIN, owner=OK, other_participant=OK,
+                               peer_specialist=OK, other_peer=OK)
+PARTICIPANT_ONLY = outcomes(NOT_FOUND, anonymous=LOGIN, owner=OK, other_participant=OK)
+GROUP_MEMBER_ONLY = outcomes(NOT_FOUND, anonymous=LOGIN, owner=OK)
+GROUP_FACILITATOR_ONLY = outcomes(NOT_FOUND, anonymous=LOGIN, peer_specialist=OK)
+GROUP_PAGE = outcomes(NOT_FOUND, anonymous=LOGIN, owner=OK, peer_specialist=OK, admin=OK)
 
 # (endpoint, method) -> outcome per visitor
 MATRIX: dict[tuple[str, str], dict[str, str]] = {
@@ -66,6 +75,26 @@ MATRIX: dict[tuple[str, str], dict[str, str]] = {
     ("admin.assign_peer_specialist", "POST"): ADMIN_ONLY,
     ("admin.create_invite_code", "POST"): ADMIN_ONLY,
     ("admin.audit_log", "GET"): ADMIN_ONLY,
+    ("groups.my_groups", "GET"): PEER_OR_PARTICIPANT,
+    ("groups.join_by_code", "POST"): PARTICIPANT_ONLY,
+    # The invite link works for any participant who holds it (that is what it is for).
+    ("groups.join", "GET"): PARTICIPANT_ONLY,
+    ("groups.join", "POST"): PARTICIPANT_ONLY,
+    ("groups.group", "GET"): GROUP_PAGE,
+    ("groups.leave", "POST"): GROUP_MEMBER_ONLY,
+    ("groups.share_win", "POST"): GROUP_MEMBER_ONLY,
+    ("groups.group_session", "GET"): GROUP_FACILITATOR_ONLY,
+    ("groups.group_session", "POST"): GROUP_FACILITATOR_ONLY,
+    ("groups.move_session", "POST"): GROUP_FACILITATOR_ONLY,
+    ("groups.cancel_session", "POST"): GROUP_FACILITATOR_ONLY,
+    ("groups.member", "GET"): GROUP_FACILITATOR_ONLY,
+    ("groups.member", "POST"): GROUP_FACILITATOR_ONLY,
+    ("groups.admin_groups", "GET"): ADMIN_ONLY,
+    ("groups.admin_new_group", "GET"): ADMIN_ONLY,
+    ("groups.admin_new_group", "POST"): ADMIN_ONLY,
+    ("groups.admin_edit_group", "GET"): ADMIN_ONLY,
+    ("groups.admin_edit_group", "POST"): ADMIN_ONLY,
+    ("groups.admin_move_member", "POST"): ADMIN_ONLY,
 }
 
 
@@ -92,6 +121,10 @@ def build_world(app: Flask) -> World:
         token = accounts.create_reset_link(admin, person, utcnow())
     values = {"person_id": owner.id, "user_id": owner.id, "token": token,
               "filename": "css/wham.css"}
+    group = make_group(app, [owner_peer], [owner])
+    make_group(app, [users["other_peer"]], [users["other_participant"]], name="Other group")
+    values |= {"group_id": group.id, "session_id": group.session_ids[0],
+               "member_id": owner.id, "code": group.join_code}
     return World(users, values)
 
 

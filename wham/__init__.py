@@ -49,6 +49,10 @@ def create_app(config: str | type | None = None) -> Flask:
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(health_bp)
 
+    from wham.groups.routes import bp as groups_bp
+
+    app.register_blueprint(groups_bp)
+
     from wham import cli
 
     cli.init_app(app)

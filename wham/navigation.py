@@ -8,11 +8,14 @@ from flask_login import current_user
 from wham.accounts.models import Role
 
 NAV_BY_ROLE = {
-    Role.PARTICIPANT: [("accounts.home", _l("Home")), ("accounts.profile", _l("Profile"))],
-    Role.PEER_SPECIALIST: [("accounts.people", _l("My participants")),
+    Role.PARTICIPANT: [("accounts.home", _l("Home")), ("groups.my_groups", _l("My groups")),
+                       ("accounts.profile", _l("Profile"))],
+    Role.PEER_SPECIALIST: [("groups.my_groups", _l("My groups")),
+                           ("accounts.people", _l("My participants")),
                            ("accounts.profile", _l("Profile"))],
     Role.FAMILY: [("accounts.home", _l("Home")), ("accounts.profile", _l("Profile"))],
     Role.ADMIN: [("admin.index", _l("Program")), ("admin.users", _l("People")),
+                 ("groups.admin_groups", _l("Groups")),
                  ("admin.audit_log", _l("Audit log")), ("accounts.profile", _l("Profile"))],
 }
 

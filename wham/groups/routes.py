@@ -1,0 +1,338 @@
+"""Group pages: my groups, joining, the group page, sessions and attendance, wins, 1:1 notes,
+and the admin's group pages under /admin/groups."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from wham.accounts.forms import ConfirmForm
+from wham.accounts.models import Role, User
+from wham.extensions import db
+from wham.groups import services
+from wham.groups.forms import (
+    GroupForm,
+    JoinCodeForm,
+    JoinForm,
+    MoveMemberForm,
+    MoveSessionForm,
+    PeerNoteForm,
+    WinForm,
+    attendance_form_class,
+    member_field_name,
+)
+from wham.groups.models import Group
+from wham.links import public_url
+from wham.permissions import (
+    facilitated_groups,
+    facilitates,
+    load_group_for,
+    load_group_member_for,
+    load_group_session_for,
+    load_membership_for,
+    roles_required,
+)
+from wham.timeutil import utcnow
+
+bp = Blueprint("groups", __name__)
+
+
+@bp.app_template_filter("group_time")
+def group_time(moment, group: Group) -> str:
+    """A session time in the group's own time zone (where people meet), e.g. "Tue, Sep 15, 6:00 PM"."""
+    return format_datetime(services.to_local(moment, group.time_zone), "EEE, MMM d, h:mm a",
+                           rebase=False)
+
+
+def _me() -> User:
+    return current_user._get_current_object()
+
+
+# --- everyone's groups -------------------------------------------------------------------
+
+
+@bp.get("/groups")
+@roles_required(Role.PEER_SPECIALIST, Role.PARTICIPANT)
+def my_groups():
+    now = utcnow()
+    if current_user.role == Role.PEER_SPECIALIST:
+        groups = list(db.session.scalars(facilitated_groups(current_user)))
+    else:
+        groups = [m.group for m in services.memberships_of(_me())]
+    upcoming = services.next_sessions([g.id for g in groups], now)
+    return render_template("groups/my_groups.html", groups=groups, upcoming=upcoming,
+                           code_form=JoinCodeForm())
+
+
+@bp.post("/groups/join")
+@roles_required(Role.PARTICIPANT)
+def join_by_code():
+    form = JoinCodeForm()
+    if form.validate_on_submit():
+        group = services.find_group_by_code(form.code.data)
+        if group is not None:
+            return redirect(url_for("groups.join", code=group.join_code))
+        form.code.errors.append(_("This code doesn't match a group. Check it with your facilitator."))
+    groups = [m.group for m in services.memberships_of(_me())]
+    return render_template("groups/my_groups.html", groups=groups,
+                           upcoming=services.next_sessions([g.id for g in groups], utcnow()),
+                           code_form=form)
+
+
+@bp.route("/join/<code>", methods=["GET", "POST"])
+@roles_required(Role.PARTICIPANT)
+def join(code: str):
+    group = services.find_group_by_code(code)
+    if group is None:
+        abort(404)
+    if services.active_membership(group.id, current_user.id) is not None:
+        flash(_("You are already in this group."), "success")
+        return redirect(url_for("groups.group", group_id=group.id))
+    form = JoinForm()
+    if form.validate_on_submit():
+        try:
+            services.join_group(_me(), group, services.NOTICE_VERSION, utcnow())
+        except services.GroupError as refused:
+            db.session.rollback()
+            if str(refused) == "full":
+                form.form_errors.append(_("Sorry, this group is full. Ask your facilitator about "
+                                          "another group."))
+            else:
+                form.form_errors.append(_("We couldn't add you to this group. Please try again."))
+        else:
+            flash(_("Welcome to %(name)s!", name=group.name), "success")
+            return redirect(url_for("groups.group", group_id=group.id))
+    return render_template("groups/join.html", group=group, form=form,
+                           facilitators=[link.user for link in group.facilitator_links],
+                           full=services.is_full(group), sessions=_sessions(group))
+
+
+# --- the group page ------------------------------------------------------------------------
+
+
+def _sessions(group: Group):
+    return [(s, services.session_local_start(s, group)) for s in group.sessions]
+
+
+@bp.get("/groups/<int:group_id>")
+@roles_required(Role.PEER_SPECIALIST, Role.PARTICIPANT, Role.ADMIN)
+def group(group_id: int):
+    group = load_group_for(current_user, group_id)
+    now = utcnow()
+    wins = services.wins_for(group)
+    if current_user.role == Role.PARTICIPANT:
+        return render_template("groups/member_view.html", group=group, sessions=_sessions(group),
+                               wins=wins, win_form=WinForm(), form=ConfirmForm(), now=now,
+                               facilitators=[link.user for link in group.facilitator_links])
+    return render_template(
+        "groups/group.html", group=group, sessions=_sessions(group), wins=wins, now=now,
+        rows=services.member_rows(group, now),
+        present_by_session=services.attendance_by_session(group),
+        is_facilitator=facilitates(current_user, group),
+        invite_link=public_url("groups.join", code=group.join_code),
+        facilitators=[link.user for link in group.facilitator_links])
+
+
+@bp.post("/groups/<int:group_id>/leave")
+@roles_required(Role.PARTICIPANT)
+def leave(group_id: int):
+    membership = load_membership_for(current_user, group_id)
+    name = membership.group.name
+    services.leave_group(_me(), membership, utcnow())
+    flash(_("You have left %(name)s. Your facilitator no longer sees your new information.",
+            name=name), "success")
+    return redirect(url_for("groups.my_groups"))
+
+
+@bp.post("/groups/<int:group_id>/wins")
+@roles_required(Role.PARTICIPANT)
+def share_win(group_id: int):
+    membership = load_membership_for(current_user, group_id)
+    form = WinForm()
+    if form.validate_on_submit():
+        services.share_win(_me(), membership, form.text.data, utcnow())
+        flash(_("Your win is shared with the group."), "success")
+        return redirect(url_for("groups.group", group_id=group_id))
+    group = membership.group
+    return render_template("groups/member_view.html", group=group, sessions=_sessions(group),
+                           wins=services.wins_for(group), win_form=form, form=ConfirmForm(),
+                           now=utcnow(), facilitators=[link.user for link in group.facilitator_links])
+
+
+# --- sessions and attendance (facilitators) ------------------------------------------------
+
+
+def _attendance_form(session, members, data=None):
+    form_class = attendance_form_class([(m.user_id, m.user.display_name) for m in members])
+    return form_class(formdata=data)
+
+
+@bp.route("/groups/<int:group_id>/sessions/<int:session_id>", methods=["GET", "POST"])
+@roles_required(Role.PEER_SPECIALIST)
+def group_session(group_id: int, session_id: int):
+    session = load_group_session_for(current_user, group_id, session_id)
+    group = session.group
+    members = services.active_members(group)
+    form = _attendance_form(session, members, request.form if request.method == "POST" else None)
+    if request.method == "GET":
+        marked = services.attendance_for(session)
+        for m in members:
+            status = marked.get(m.user_id)
+            getattr(form, member_field_name(m.user_id)).data = status.value if status else None
+        form.notes.data = session.notes or ""
+    if form.validate_on_submit():
+        statuses = {m.user_id: getattr(form, member_field_name(m.user_id)).data or None
+                    for m in members}
+        services.record_attendance(_me(), session, statuses, form.notes.data, utcnow())
+        flash(_("Attendance for session %(n)s is saved.", n=session.number), "success")
+        return redirect(url_for("groups.group", group_id=group.id))
+    local = services.session_local_start(session, group)
+    move_form = MoveSessionForm(formdata=None, day=local.date(), at=local.time())
+    return render_template("groups/session.html", group=group, session=session, local=local,
+                           form=form, members=members, move_form=move_form,
+                           confirm_form=ConfirmForm(), member_field_name=member_field_name)
+
+
+@bp.post("/groups/<int:group_id>/sessions/<int:session_id>/move")
+@roles_required(Role.PEER_SPECIALIST)
+def move_session(group_id: int, session_id: int):
+    session = load_group_session_for(current_user, group_id, session_id)
+    group = session.group
+    move_form = MoveSessionForm()
+    if move_form.validate_on_submit():
+        services.move_session(_me(), session, move_form.day.data, move_form.at.data, utcnow())
+        flash(_("Session %(n)s is moved.", n=session.number), "success")
+        return redirect(url_for("groups.group_session", group_id=group.id, session_id=session.id))
+    members = services.active_members(group)
+    return render_template("groups/session.html", group=group, session=session,
+                           local=services.session_local_start(session, group),
+                           form=_attendance_form(session, members), members=members,
+                           move_form=move_form, confirm_form=ConfirmForm(),
+                           member_field_name=member_field_name)
+
+
+@bp.post("/groups/<int:group_id>/sessions/<int:session_id>/cancel")
+@roles_required(Role.PEER_SPECIALIST)
+def cancel_session(group_id: int, session_id: int):
+    session = load_group_session_for(current_user, group_id, session_id)
+    if ConfirmForm().validate_on_submit():
+        cancelled = request.form.get("cancelled") != "0"
+        services.set_session_cancelled(_me(), session, cancelled, utcnow())
+        flash(_("Session %(n)s is cancelled.", n=session.number) if cancelled
+              else _("Session %(n)s is back on.", n=session.number), "success")
+    return redirect(url_for("groups.group_session", group_id=group_id, session_id=session.id))
+
+
+# --- 1:1 peer support notes (facilitators) -------------------------------------------------
+
+
+@bp.route("/groups/<int:group_id>/members/<int:member_id>", methods=["GET", "POST"])
+@roles_required(Role.PEER_SPECIALIST)
+def member(group_id: int, member_id: int):
+    group, membership = load_group_member_for(current_user, group_id, member_id)
+    form = PeerNoteForm()
+    if form.validate_on_submit():
+        services.add_peer_note(_me(), membership.user, form.body.data, utcnow())
+        flash(_("Your note is saved."), "success")
+        return redirect(url_for("groups.member", group_id=group.id, member_id=member_id))
+    notes = services.read_peer_notes(_me(), membership.user, utcnow())
+    return render_template("groups/member.html", group=group, membership=membership,
+                           person=membership.user, notes=notes, form=form)
+
+
+# --- admin ----------------------------------------------------------------------------------
+
+
+def _group_form(group: Group | None = None, *, bound: bool = True) -> GroupForm:
+    """The group form; `bound=False` shows the saved group, ignoring any posted data."""
+    if group is None:
+        form = GroupForm()
+    else:
+        form = GroupForm(obj=group) if bound else GroupForm(formdata=None, obj=group)
+    peers = db.session.scalars(select(User).where(User.role == Role.PEER_SPECIALIST)
+                               .order_by(User.display_name, User.id))
+    form.facilitators.choices = [(str(p.id), p.display_name) for p in peers]
+    if group is not None and (request.method == "GET" or not bound):
+        form.facilitators.data = [str(link.user_id) for link in group.facilitator_links]
+        form.weekday.data = str(group.weekday)
+    return form
+
+
+def _details(form: GroupForm) -> services.GroupDetails:
+    return services.GroupDetails(
+        name=form.name.data, start_date=form.start_date.data, weekday=int(form.weekday.data),
+        local_time=form.local_time.data, time_zone=form.time_zone.data,
+        session_count=form.session_count.data, capacity=form.capacity.data,
+        place=form.place.data, video_link=form.video_link.data)
+
+
+@bp.get("/admin/groups")
+@roles_required(Role.ADMIN)
+def admin_groups():
+    groups = list(db.session.scalars(select(Group).order_by(Group.name, Group.id)))
+    return render_template("groups/admin_groups.html", groups=groups,
+                           upcoming=services.next_sessions([g.id for g in groups], utcnow()))
+
+
+@bp.route("/admin/groups/new", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def admin_new_group():
+    form = _group_form()
+    if form.validate_on_submit():
+        group = services.create_group(_me(), _details(form),
+                                      [int(i) for i in form.facilitators.data], utcnow())
+        flash(_("The group is created. Its join code is %(code)s.", code=group.join_code), "success")
+        return redirect(url_for("groups.admin_edit_group", group_id=group.id))
+    return render_template("groups/admin_group_form.html", form=form, group=None)
+
+
+def _move_form(group: Group, members) -> MoveMemberForm:
+    form = MoveMemberForm()
+    form.member.choices = [(str(m.user_id), m.user.display_name) for m in members]
+    others = db.session.scalars(select(Group).where(Group.id != group.id).order_by(Group.name))
+    form.target.choices = [(str(g.id), g.name) for g in others]
+    return form
+
+
+@bp.route("/admin/groups/<int:group_id>", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def admin_edit_group(group_id: int):
+    group = db.get_or_404(Group, group_id)
+    form = _group_form(group)
+    if form.validate_on_submit():
+        services.update_group(_me(), group, _details(form),
+                              [int(i) for i in form.facilitators.data], utcnow())
+        flash(_("The group is saved."), "success")
+        return redirect(url_for("groups.admin_edit_group", group_id=group.id))
+    members = services.active_members(group)
+    return render_template("groups/admin_group_form.html", form=form, group=group,
+                           members=members, move_form=_move_form(group, members),
+                           invite_link=public_url("groups.join", code=group.join_code))
+
+
+@bp.post("/admin/groups/<int:group_id>/move-member")
+@roles_required(Role.ADMIN)
+def admin_move_member(group_id: int):
+    group = db.get_or_404(Group, group_id)
+    members = services.active_members(group)
+    move_form = _move_form(group, members)
+    if move_form.validate_on_submit():
+        membership = next(m for m in members if str(m.user_id) == move_form.member.data)
+        target = db.session.get(Group, int(move_form.target.data))
+        try:
+            services.move_member(_me(), membership, target, utcnow())
+        except services.GroupError as refused:
+            db.session.rollback()
+            move_form.target.errors.append(
+                _("That group is full.") if str(refused) == "full"
+                else _("This person is already in that group."))
+        else:
+            flash(_("%(name)s is moved to %(group)s.", name=membership.user.display_name,
+                    group=target.name), "success")
+            return redirect(url_for("groups.admin_edit_group", group_id=group.id))
+    form = _group_form(group, bound=False)
+    return render_template("groups/admin_group_form.html", form=form, group=group,
+                           members=members, move_form=move_form,
+                           invite_link=public_url("groups.join", code=group.join_code))
