@@ -28,8 +28,10 @@ def search_users(query: str | None, role: str | None, page: int) -> Page:
     if role:
         stmt = stmt.where(User.role == Role(role))
     if query:
-        like = f"%{query.lower()}%"
-        stmt = stmt.where(or_(func.lower(User.display_name).like(like), User.email.like(like)))
+        # autoescape: % and _ typed in the search box are searched for literally.
+        needle = query.lower()
+        stmt = stmt.where(or_(func.lower(User.display_name).contains(needle, autoescape=True),
+                              User.email.contains(needle, autoescape=True)))
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
     items = db.session.scalars(stmt.order_by(User.display_name, User.id)
                                .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
