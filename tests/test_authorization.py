@@ -14,17 +14,25 @@ import pytest
 from flask import Flask, url_for
 
 from tests.factories import make_admin, make_family, make_participant, make_peer_specialist
+from tests.family.factories import make_consent, make_plan
 from tests.groups.factories import make_group
 from tests.web import csrf_token, login
 from wham.accounts import services as accounts
 from wham.accounts.models import User
 from wham.extensions import db
+from wham.family.models import Scope
 from wham.timeutil import utcnow
 
 OK, LOGIN, NOT_FOUND = "ok", "login", "404"
 
+# Family visitors: `family` has no consent at all; the others hold, from the owner unless
+# said otherwise, an active consent for the crisis plan (`family_in_scope`), an active
+# consent for something else (`family_out_of_scope`), a revoked or an expired crisis-plan
+# consent, an active consent from `other_participant`, or a signed invitation not accepted.
+FAMILY_VISITORS = ("family_in_scope", "family_out_of_scope", "family_revoked", "family_expired",
+                   "family_other_participant", "family_invited")
 VISITORS = ("anonymous", "owner", "other_participant", "peer_specialist", "other_peer",
-            "family", "admin")
+            "family", *FAMILY_VISITORS, "admin")
 
 
 def outcomes(default: str, **overrides: str) -> dict[str, str]:
@@ -46,6 +54,14 @@ PARTICIPANT_ONLY = outcomes(NOT_FOUND, anonymous=LOGIN, owner=OK, other_particip
 GROUP_MEMBER_ONLY = outcomes(NOT_FOUND, anonymous=LOGIN, owner=OK)
 GROUP_FACILITATOR_ONLY = outcomes(NOT_FOUND, anonymous=LOGIN, peer_specialist=OK)
 GROUP_PAGE = outcomes(NOT_FOUND, anonymous=LOGIN, owner=OK, peer_specialist=OK, admin=OK)
+# Support plan and sharing: each participant's own pages; a consent belongs to the owner.
+OWN_PAGES = PARTICIPANT_ONLY
+OWNER_ONLY = outcomes(NOT_FOUND, anonymous=LOGIN, owner=OK)
+FAMILY_ONLY = outcomes(NOT_FOUND, anonymous=LOGIN, family=OK,
+                       **dict.fromkeys(FAMILY_VISITORS, OK))
+SHARED_ANYTHING = outcomes(NOT_FOUND, anonymous=LOGIN, family_in_scope=OK, family_out_of_scope=OK)
+SHARED_CRISIS_PLAN = outcomes(NOT_FOUND, anonymous=LOGIN, family_in_scope=OK)
+SHARED_NOTHING_GRANTED = outcomes(NOT_FOUND, anonymous=LOGIN)
 
 # (endpoint, method) -> outcome per visitor
 MATRIX: dict[tuple[str, str], dict[str, str]] = {
@@ -95,6 +111,29 @@ MATRIX: dict[tuple[str, str], dict[str, str]] = {
     ("groups.admin_edit_group", "GET"): ADMIN_ONLY,
     ("groups.admin_edit_group", "POST"): ADMIN_ONLY,
     ("groups.admin_move_member", "POST"): ADMIN_ONLY,
+    ("family.support_plan", "GET"): OWN_PAGES,
+    ("family.edit_support_plan", "GET"): OWN_PAGES,
+    ("family.edit_support_plan", "POST"): OWN_PAGES,
+    ("family.plan_history", "GET"): OWN_PAGES,
+    ("family.print_plan", "GET"): OWN_PAGES,
+    ("family.sharing", "GET"): OWN_PAGES,
+    ("family.new_consent", "GET"): OWN_PAGES,
+    ("family.new_consent", "POST"): OWN_PAGES,
+    ("family.activity", "GET"): OWN_PAGES,
+    ("family.consent", "GET"): OWNER_ONLY,
+    ("family.consent", "POST"): OWNER_ONLY,
+    ("family.renew_link", "POST"): OWNER_ONLY,
+    ("family.revoke", "POST"): OWNER_ONLY,
+    # The invitation link shows the consent to whoever holds it; accepting needs the right
+    # family account (checked in tests/family/test_invitations.py).
+    ("family.invitation", "GET"): EVERYONE,
+    ("family.accept_invitation", "POST"): SIGNED_IN,
+    ("family.register_through_invitation", "POST"): EVERYONE,
+    ("family.shared_list", "GET"): FAMILY_ONLY,
+    ("family.shared_overview", "GET"): SHARED_ANYTHING,
+    ("family.shared_crisis_plan", "GET"): SHARED_CRISIS_PLAN,
+    # Nobody in the world holds a whole-plan consent: crisis plan only is out of its scope.
+    ("family.shared_support_plan", "GET"): SHARED_NOTHING_GRANTED,
 }
 
 
@@ -125,6 +164,17 @@ def build_world(app: Flask) -> World:
     make_group(app, [users["other_peer"]], [users["other_participant"]], name="Other group")
     values |= {"group_id": group.id, "session_id": group.session_ids[0],
                "member_id": owner.id, "code": group.join_code}
+    users |= {name: make_family(app) for name in FAMILY_VISITORS}
+    make_plan(app, owner)
+    long_ago = utcnow() - timedelta(days=200)
+    make_consent(app, owner, users["family_in_scope"], [Scope.CRISIS_PLAN])
+    make_consent(app, owner, users["family_out_of_scope"], [Scope.PROGRESS])
+    make_consent(app, owner, users["family_revoked"], [Scope.CRISIS_PLAN], revoke=True)
+    make_consent(app, owner, users["family_expired"], [Scope.CRISIS_PLAN], now=long_ago, days=30)
+    make_consent(app, users["other_participant"], users["family_other_participant"],
+                 [Scope.SUPPORT_PLAN])
+    invited = make_consent(app, owner, users["family_invited"], [Scope.CRISIS_PLAN], accept=False)
+    values |= {"consent_id": invited.id, "invite_token": invited.token}
     return World(users, values)
 
 

@@ -43,10 +43,12 @@ def create_app(config: str | type | None = None) -> Flask:
 
     from wham.accounts.routes import bp as accounts_bp
     from wham.admin.routes import bp as admin_bp
+    from wham.family.routes import bp as family_bp
     from wham.health import bp as health_bp
 
     app.register_blueprint(accounts_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(family_bp)
     app.register_blueprint(health_bp)
 
     from wham.groups.routes import bp as groups_bp

@@ -14,6 +14,7 @@ DEMO_LOGINS = [
     ("participant", "maria@example.org"),
     ("peer specialist", "peer@example.org"),
     ("admin", "admin@example.org"),
+    ("family member", "family@example.org"),
 ]
 
 PARTICIPANTS = [
@@ -55,4 +56,7 @@ def load_demo(now: datetime) -> dict[str, User]:
                                peer_specialist_id=peer.id, mobile_e164=mobile)
     audit.record("demo.loaded", now=now)
     db.session.commit()
+    from wham.family.demo import load_family_demo
+
+    load_family_demo(people, now)
     return people

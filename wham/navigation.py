@@ -8,7 +8,9 @@ from flask_login import current_user
 from wham.accounts.models import Role
 
 NAV_BY_ROLE = {
-    Role.PARTICIPANT: [("accounts.home", _l("Home")), ("groups.my_groups", _l("My groups")),
+    Role.PARTICIPANT: [("accounts.home", _l("Home")),
+                       ("family.support_plan", _l("Support plan")),
+                       ("family.sharing", _l("Sharing")), ("groups.my_groups", _l("My groups")),
                        ("accounts.profile", _l("Profile"))],
     Role.PEER_SPECIALIST: [("groups.my_groups", _l("My groups")),
                            ("accounts.people", _l("My participants")),

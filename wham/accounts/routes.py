@@ -46,6 +46,8 @@ def home():
         return redirect(url_for("admin.index"))
     if current_user.role == Role.PEER_SPECIALIST:
         return redirect(url_for("accounts.people"))
+    if current_user.role == Role.FAMILY:
+        return redirect(url_for("family.shared_list"))
     return render_template("accounts/home.html")
 
 

@@ -1,0 +1,1 @@
+"""Support plans, and sharing them with family and supporters under written consent."""
