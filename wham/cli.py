@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import click
+from email_validator import EmailNotValidError, validate_email
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from wham.accounts import services as accounts
@@ -17,9 +19,19 @@ from wham.validators import PASSWORD_MIN_LENGTH
 @click.option("--name", prompt="Display name")
 @click.option("--time-zone", default=None, help="IANA time zone, e.g. America/Chicago")
 @click.password_option()
+@with_appcontext
 def create_admin(email: str, name: str, time_zone: str | None, password: str) -> None:
     """Create a program admin account."""
     time_zone = time_zone or current_app.config["DEFAULT_TIME_ZONE"]
+    name = name.strip()
+    if not name or len(name) > 80:
+        raise click.BadParameter("use between 1 and 80 characters", param_hint="--name")
+    try:
+        email = validate_email(email.strip(), check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise click.BadParameter(str(exc), param_hint="--email") from exc
+    if len(email) > 254:
+        raise click.BadParameter("use 254 characters or fewer", param_hint="--email")
     if len(password) < PASSWORD_MIN_LENGTH:
         raise click.BadParameter(f"use at least {PASSWORD_MIN_LENGTH} characters", param_hint="password")
     if not is_valid_time_zone(time_zone):
@@ -34,6 +46,7 @@ def create_admin(email: str, name: str, time_zone: str | None, password: str) ->
 
 
 @click.command("demo")
+@with_appcontext
 def demo() -> None:
     """Load the demo program when the database is empty (never in production)."""
     if not current_app.config["DEMO_DATA_ALLOWED"]:
