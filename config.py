@@ -85,6 +85,10 @@ class Config:
 
     DEMO_DATA_ALLOWED = True
     HSTS = False
+    # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted. Without
+    # this, behind a proxy every visitor shares the proxy's address, so the per-IP login limit
+    # would throttle everyone together and the audit log would record only the proxy.
+    TRUSTED_PROXIES = _env_int("WHAM_TRUSTED_PROXIES", 0)
 
 
 class DevelopmentConfig(Config):
@@ -110,6 +114,7 @@ class ProductionConfig(Config):
     PREFERRED_URL_SCHEME = "https"
     DEMO_DATA_ALLOWED = False
     HSTS = True
+    TRUSTED_PROXIES = _env_int("WHAM_TRUSTED_PROXIES", 1)  # deployed behind one TLS proxy
 
     @classmethod
     def validate(cls) -> None:

@@ -298,3 +298,73 @@ def test_healthz_says_when_the_database_is_down(client, monkeypatch):
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.get_json()["database"] == "unavailable"
+
+
+# --- behind a reverse proxy ----------------------------------------------------------------
+
+
+def test_without_trusted_proxies_forwarded_headers_are_ignored(app, client):
+    assert app.config["TRUSTED_PROXIES"] == 0
+    user = make_participant(app)
+    token = csrf_token(client)
+    client.post("/login", data={"csrf_token": token, "email": user.email, "password": PASSWORD},
+                headers={"X-Forwarded-For": "203.0.113.9"})
+    with app.app_context():
+        event = db.session.query(AuditEvent).filter_by(action="auth.login").one()
+        assert event.ip_address == "127.0.0.1"
+
+
+def test_behind_a_trusted_proxy_each_visitor_has_their_own_address(monkeypatch):
+    from config import TestingConfig
+    from wham import create_app
+
+    class BehindProxy(TestingConfig):
+        TRUSTED_PROXIES = 1
+
+    proxied = create_app(BehindProxy)
+    seen = []
+
+    @proxied.get("/_test/whoami")
+    def whoami():
+        from flask import request
+
+        seen.append((request.remote_addr, request.scheme))
+        return "ok"
+
+    response = proxied.test_client().get(
+        "/_test/whoami", headers={"X-Forwarded-For": "198.51.100.7, 203.0.113.9",
+                                  "X-Forwarded-Proto": "https"})
+    assert response.status_code == 200
+    # Only the last hop, the one our proxy added, is believed.
+    assert seen == [("203.0.113.9", "https")]
+
+
+def test_the_per_ip_login_limit_counts_each_visitor_behind_the_proxy(app, client):
+    saved = app.config["LOGIN_RATE_LIMIT"]
+    app.config["LOGIN_RATE_LIMIT"] = "2 per minute"
+    try:
+        token = csrf_token(client)
+
+        def attempt(address):
+            return client.post("/login", data={"csrf_token": token, "email": "x@example.org",
+                                               "password": "wrong password"},
+                               environ_base={"REMOTE_ADDR": address}).status_code
+
+        assert [attempt("203.0.113.1") for _ in range(3)] == [200, 200, 429]
+        assert attempt("203.0.113.2") == 200  # someone else is not throttled
+    finally:
+        app.config["LOGIN_RATE_LIMIT"] = saved
+
+
+def test_production_trusts_one_proxy_by_default():
+    from config import ProductionConfig
+
+    assert ProductionConfig.TRUSTED_PROXIES >= 1
+
+
+def test_too_large_a_request_gets_the_friendly_413_page(client):
+    response = client.post("/login", data={"email": "x" * (1024 * 1024 + 10)})
+    assert response.status_code == 413
+    body = response.get_data(as_text=True)
+    assert "That was too much to send" in body
+    _no_stack_trace(body)

@@ -9,6 +9,7 @@ from flask import Flask, current_app, flash, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
 from sqlalchemy import select
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from wham.accounts.models import User
 from wham.extensions import db, login_manager
@@ -85,3 +86,8 @@ def init_app(app: Flask) -> None:
     login_manager.session_protection = "basic"
     app.before_request(_enforce_session_timeouts)
     app.after_request(_security_headers)
+    hops = app.config.get("TRUSTED_PROXIES", 0)
+    if hops:
+        # The client's own address (for login throttling and the audit log) and scheme
+        # (for secure cookies and links), as told by the trusted proxies in front.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
