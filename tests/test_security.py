@@ -196,7 +196,8 @@ def test_every_error_page_renders_with_its_code(app, code):
 @pytest.mark.parametrize("target", ["//evil.example", "https://evil.example", "/\\evil.example",
                                     "javascript:alert(1)", "http:/evil.example",
                                     "/\t/evil.example", "\\\\evil.example", "", None,
-                                    "evil.example/path", "///evil.example"])
+                                    "evil.example/path", "///evil.example",
+                                    "/\r\nSet-Cookie: x=1", "/\n/evil.example", "/pro\x00file"])
 def test_unsafe_next_targets_are_refused(target):
     assert safe_next_url(target) is None
 
@@ -207,7 +208,8 @@ def test_safe_next_targets_are_kept(target):
 
 
 @pytest.mark.parametrize("target", ["//evil.example", "https://evil.example", "/\\evil.example",
-                                    "javascript:alert(1)"])
+                                    "javascript:alert(1)", "/\r\nSet-Cookie: planted=1",
+                                    "/\t/evil.example"])
 def test_login_never_redirects_off_site(app, client, target):
     user = make_participant(app)
     token = csrf_token(client)

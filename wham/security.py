@@ -24,6 +24,10 @@ def safe_next_url(target: str | None) -> str | None:
     """`target` when it is a path on this site, else None (no open redirects)."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return None
+    # Control characters: browsers drop tabs and newlines (so "/\t/evil" becomes "//evil"),
+    # and CR/LF in a Location header would break the response.
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
+        return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc:
         return None

@@ -337,3 +337,22 @@ def test_the_example_numbers_in_the_mobile_message_are_accepted(app):
     assert len(examples) == 2
     for example in examples:
         services.parse_mobile_number(example, "US")
+
+
+def test_sign_in_upgrades_a_hash_made_with_older_parameters(app, app_ctx):
+    from argon2 import PasswordHasher
+
+    old_hash = PasswordHasher(time_cost=2, memory_cost=16, parallelism=1).hash(PASSWORD)
+    person = make_participant(app, email="sam@example.org", password_hash=old_hash)
+    user = services.authenticate("sam@example.org", PASSWORD, NOW)
+    assert user.password_hash != old_hash
+    assert not services.password_hasher().check_needs_rehash(user.password_hash)
+    db.session.expire_all()
+    assert db.session.get(User, person.id).password_hash == user.password_hash
+    assert services.authenticate("sam@example.org", PASSWORD, NOW).id == person.id
+
+
+def test_sign_in_keeps_a_current_hash(app, app_ctx):
+    person = make_participant(app, email="sam@example.org")
+    assert services.authenticate("sam@example.org", PASSWORD, NOW).password_hash == \
+        person.password_hash

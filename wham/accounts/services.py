@@ -227,6 +227,9 @@ def authenticate(email: str, password: str, now: datetime) -> User:
         raise LoginRefused()
     if throttle is not None:
         db.session.delete(throttle)
+    if password_hasher().check_needs_rehash(user.password_hash):
+        # Hashes made with older (weaker) argon2 parameters are upgraded on the next sign-in.
+        user.password_hash = hash_password(password)
     user.last_login_at = now
     audit.record("auth.login", actor=user, subject=user, now=now)
     db.session.commit()
