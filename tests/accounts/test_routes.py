@@ -185,14 +185,24 @@ def test_back_off_locks_even_the_right_password_then_unlocks(app, client, monkey
     response = client.post("/login", data={"csrf_token": token, "email": user.email,
                                            "password": PASSWORD})
     assert response.status_code == 200
-    assert "Please wait 1 minutes" in response.get_data(as_text=True)
+    assert "Please wait 1 minute and try again" in response.get_data(as_text=True)
     # An unknown address gets locked the same way: the lock reveals nothing.
     for _ in range(free):
         client.post("/login", data={"csrf_token": token, "email": "nobody@example.org",
                                     "password": "wrong password"})
     response = client.post("/login", data={"csrf_token": token, "email": "nobody@example.org",
                                            "password": "wrong password"})
-    assert "Please wait 1 minutes" in response.get_data(as_text=True)
+    assert "Please wait 1 minute and try again" in response.get_data(as_text=True)
+    # A longer lock is counted in minutes.
+    client.post("/login", data={"csrf_token": token, "email": "nobody@example.org",
+                                "password": "wrong password"})
+    monkeypatch.setattr("wham.accounts.routes.utcnow", lambda: start + timedelta(minutes=1,
+                                                                                   seconds=1))
+    client.post("/login", data={"csrf_token": token, "email": "nobody@example.org",
+                                "password": "wrong password"})
+    response = client.post("/login", data={"csrf_token": token, "email": "nobody@example.org",
+                                           "password": "wrong password"})
+    assert "Please wait 2 minutes and try again" in response.get_data(as_text=True)
     # After the lock time the right password works.
     monkeypatch.setattr("wham.accounts.routes.utcnow", lambda: start + timedelta(minutes=1,
                                                                                    seconds=1))
@@ -438,3 +448,11 @@ def test_bogus_reset_tokens_show_the_invalid_page(client, token):
     response = client.get(f"/reset/{token}")
     assert response.status_code == 404
     assert "Traceback" not in response.get_data(as_text=True)
+
+
+def test_simultaneous_duplicate_registration_shows_the_neutral_message(app, client, monkeypatch):
+    make_participant(app, email="kim@example.org")
+    monkeypatch.setattr(services, "find_user_by_email", lambda email: None)
+    response = post_form(client, "/register", _register_data())
+    assert response.status_code == 200
+    assert "We couldn&#39;t create an account with this email" in response.get_data(as_text=True)

@@ -356,3 +356,12 @@ def test_sign_in_keeps_a_current_hash(app, app_ctx):
     person = make_participant(app, email="sam@example.org")
     assert services.authenticate("sam@example.org", PASSWORD, NOW).password_hash == \
         person.password_hash
+
+
+def test_a_simultaneous_duplicate_registration_is_refused_not_a_crash(app, app_ctx, monkeypatch):
+    make_participant(app, email="kim@example.org")
+    # The other request's row lands between our check and our insert.
+    monkeypatch.setattr(services, "find_user_by_email", lambda email: None)
+    with pytest.raises(services.AccountError, match="email taken"):
+        services.register_participant(_account(), None, NOW)
+    assert db.session.query(User).count() == 1

@@ -12,6 +12,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 
 from wham.accounts import services
@@ -61,9 +62,11 @@ def login():
         try:
             user = services.authenticate(form.email.data, form.password.data, utcnow())
         except services.LoginLocked as locked:
-            form.form_errors.append(_(
-                "Too many tries. Please wait %(minutes)s minutes and try again, or ask your "
-                "peer specialist for a password reset link.", minutes=locked.minutes))
+            form.form_errors.append(ngettext(
+                "Too many tries. Please wait %(num)s minute and try again, or ask your "
+                "peer specialist for a password reset link.",
+                "Too many tries. Please wait %(num)s minutes and try again, or ask your "
+                "peer specialist for a password reset link.", locked.minutes))
         except services.LoginRefused:
             form.form_errors.append(_("That email and password don't match. Please try again."))
         else:

@@ -11,6 +11,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from wham import audit
 from wham.accounts.models import (
@@ -121,7 +122,11 @@ def create_account(account: NewAccount) -> User:
         language=account.language,
     )
     db.session.add(user)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError as exc:  # the same email registered at the same moment
+        db.session.rollback()
+        raise AccountError("email taken") from exc
     return user
 
 
