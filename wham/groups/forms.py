@@ -125,5 +125,6 @@ def attendance_form_class(members: list[tuple[int, str]]) -> type[AttendanceForm
 
     for user_id, name in members:
         setattr(AttendanceForm, member_field_name(user_id),
-                RadioField(name, choices=ATTENDANCE_CHOICES, validators=[Optional()]))
+                RadioField(name, choices=ATTENDANCE_CHOICES, filters=[strip],
+                           validators=[Optional()]))
     return AttendanceForm

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.orm import contains_eager, joinedload
 
 from wham import audit
 from wham.accounts.models import Role, User
@@ -267,13 +268,14 @@ def move_member(actor: User, membership: Membership, target: Group, now: datetim
 
 def memberships_of(person: User) -> list[Membership]:
     return list(db.session.scalars(
-        select(Membership).where(Membership.user_id == person.id, Membership.left_at.is_(None))
-        .join(Group).order_by(Group.name)))
+        select(Membership).join(Membership.group).options(contains_eager(Membership.group))
+        .where(Membership.user_id == person.id, Membership.left_at.is_(None))
+        .order_by(Group.name, Group.id)))
 
 
 def active_members(group: Group) -> list[Membership]:
     return list(db.session.scalars(
-        select(Membership).join(User, User.id == Membership.user_id)
+        select(Membership).join(Membership.user).options(contains_eager(Membership.user))
         .where(Membership.group_id == group.id, Membership.left_at.is_(None))
         .order_by(User.display_name, User.id)))
 
@@ -359,7 +361,7 @@ def share_win(person: User, membership: Membership, text: str, now: datetime) ->
 
 def wins_for(group: Group, limit: int = 50) -> list[Win]:
     return list(db.session.scalars(
-        select(Win).where(Win.group_id == group.id)
+        select(Win).options(joinedload(Win.author)).where(Win.group_id == group.id)
         .order_by(Win.created_at.desc(), Win.id.desc()).limit(limit)))
 
 
