@@ -117,7 +117,7 @@ class ConsentForm(FlaskForm):
     expires_on = DateField(
         _l("Stop sharing on this date"),
         description=_l("At most one year from today. Leave empty if you write an event below."),
-        validators=[Optional()])
+        validators=[Optional()], format="%Y-%m-%d")
     expiry_event = StringField(
         _l("Or stop sharing when this happens"), filters=[strip],
         description=_l("For example: when I finish the program."),
@@ -130,9 +130,19 @@ class ConsentForm(FlaskForm):
         if not progress_available:
             del self.share_progress
 
-    def validate_recipient_mobile(self, field) -> None:
-        if not field.data and not self.recipient_email.data:
-            raise ValidationError(_l("Give their email or their mobile number."))
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        # Optional() ends a field's checks when it is empty, so the rules about empty
+        # fields that depend on each other live here.
+        if not self.recipient_mobile.data and not self.recipient_email.data \
+                and not self.recipient_mobile.errors and not self.recipient_email.errors:
+            self.recipient_mobile.errors = [_l("Give their email or their mobile number.")]
+            valid = False
+        if not self.expires_on.errors and self.expires_on.data is None \
+                and not self.expiry_event.data and not self.expiry_event.errors:
+            self.expires_on.errors = [_l("Choose a date, or write when sharing should stop.")]
+            valid = False
+        return valid
 
     def validate_share_support_plan(self, field) -> None:
         chosen = [self.share_support_plan.data, self.share_crisis_plan.data,
@@ -145,12 +155,8 @@ class ConsentForm(FlaskForm):
             raise ValidationError(_l("Write the reason in your own words."))
 
     def validate_expires_on(self, field) -> None:
-        if field.data is None and field.raw_data and field.raw_data[0].strip():
-            raise ValidationError(_l("Enter a date like 2027-03-31."))
         if field.data is not None and self.expiry_event.data:
             raise ValidationError(_l("Choose a date or an event, not both."))
-        if field.data is None and not self.expiry_event.data:
-            raise ValidationError(_l("Choose a date, or write when sharing should stop."))
         if field.data is not None and self.latest_expiry and field.data > self.latest_expiry:
             raise ValidationError(_l("Choose a date at most one year from today."))
         if field.data is not None and self.today and field.data < self.today:

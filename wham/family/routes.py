@@ -153,8 +153,8 @@ def new_consent():
             recipient_name=form.recipient_name.data,
             recipient_email=form.recipient_email.data or None,
             recipient_mobile=mobile_e164(form.recipient_mobile), scopes=scopes,
-            purpose=form.purpose.data, purpose_text=form.purpose_text.data,
-            expires_on=form.expires_on.data, expiry_event=form.expiry_event.data)
+            purpose=form.purpose.data, purpose_text=form.purpose_text.data or "",
+            expires_on=form.expires_on.data, expiry_event=form.expiry_event.data or "")
         consent = services.create_consent(me, terms, now)
         return redirect(url_for("family.consent", consent_id=consent.id))
     return render_template("family/consent_new.html", form=form,
