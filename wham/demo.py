@@ -59,4 +59,7 @@ def load_demo(now: datetime) -> dict[str, User]:
     from wham.family.demo import load_family_demo
 
     load_family_demo(people, now)
+    from wham.groups.demo import load_groups_demo
+
+    load_groups_demo(people, now)
     return people
