@@ -456,3 +456,21 @@ def test_simultaneous_duplicate_registration_shows_the_neutral_message(app, clie
     response = post_form(client, "/register", _register_data())
     assert response.status_code == 200
     assert "We couldn&#39;t create an account with this email" in response.get_data(as_text=True)
+
+
+def test_reset_link_does_not_work_while_the_account_is_turned_off(app, client):
+    admin, person = make_admin(app), make_participant(app)
+    login(client, admin)
+    path = _link_path(post_form(client, f"/people/{person.id}/reset-link"))
+    post_form(client, f"/admin/users/{person.id}/enabled", {"enabled": "0"})
+    person_client = app.test_client()
+    assert person_client.get(path).status_code == 404
+    token = csrf_token(person_client)
+    response = person_client.post(path, data={"csrf_token": token, "password": NEW_PASSWORD,
+                                              "confirm": NEW_PASSWORD})
+    assert response.status_code == 404
+    assert _user(app, person.id).password_hash == person.password_hash
+    post_form(client, f"/admin/users/{person.id}/enabled", {"enabled": "1"})
+    response = post_form(person_client, path, {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    assert response.status_code == 302
+    assert person_client.get("/profile").status_code == 200

@@ -303,13 +303,15 @@ def create_reset_link(creator: User, user: User, now: datetime) -> str:
 
 
 def reset_token_user(token: str, now: datetime) -> User | None:
+    """The person a usable reset link is for; None while their account is turned off
+    (the link would set a password they cannot sign in with)."""
     found = _usable_token(token, TokenPurpose.PASSWORD_RESET, now)
-    return found.user if found else None
+    return found.user if found and found.user and found.user.is_enabled else None
 
 
 def reset_password(token: str, new_password: str, now: datetime) -> User:
     found = _usable_token(token, TokenPurpose.PASSWORD_RESET, now)
-    if found is None or found.user is None:
+    if found is None or found.user is None or not found.user.is_enabled:
         raise AccountError("link")
     found.used_at = now
     _set_password(found.user, new_password)
