@@ -92,6 +92,8 @@ MATRIX: dict[tuple[str, str], dict[str, str]] = {
     ("admin.create_invite_code", "POST"): ADMIN_ONLY,
     ("admin.audit_log", "GET"): ADMIN_ONLY,
     ("groups.my_groups", "GET"): PEER_OR_PARTICIPANT,
+    ("groups.new_group", "GET"): PEER_ONLY,
+    ("groups.new_group", "POST"): PEER_ONLY,
     ("groups.join_by_code", "POST"): PARTICIPANT_ONLY,
     # The invite link works for any participant who holds it (that is what it is for).
     ("groups.join", "GET"): PARTICIPANT_ONLY,

@@ -258,7 +258,44 @@ def test_group_page_query_count_does_not_grow_with_members(app, client, query_co
 test_group_page_query_count_does_not_grow_with_members.counts = {}
 
 
+def test_peer_specialist_starts_a_group_they_facilitate(app, client):
+    peer = make_peer_specialist(app)
+    login(client, peer)
+    assert "Start a group" in client.get("/groups").get_data(as_text=True)
+    response = post_form(client, "/groups/new", {
+        "name": "Friday group", "start_date": "2026-09-14", "weekday": "4", "local_time": "10:00",
+        "time_zone": "America/Denver", "session_count": "8", "capacity": "8", "place": "",
+        "video_link": "https://meet.example.org/friday"})
+    assert response.status_code == 302
+    with app.app_context():
+        group = db.session.scalar(select(Group))
+        assert [link.user_id for link in group.facilitator_links] == [peer.id]
+        assert group.sessions[0].starts_at.isoformat() == "2026-09-18T16:00:00+00:00"
+    assert "Friday group" in client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def test_admin_sees_the_group_but_not_its_wins(app, client):
+    peer, admin, member = make_peer_specialist(app), make_admin(app), make_participant(app)
+    group = make_group(app, [peer], [member])
+    with app.app_context():
+        db.session.add(Win(group_id=group.id, author_id=member.id, text="WIN-ADMIN-MARKER",
+                           created_at=utcnow()))
+        db.session.commit()
+    login(client, admin)
+    page = client.get(f"/groups/{group.id}").get_data(as_text=True)
+    assert "Tuesday evening group" in page and "WIN-ADMIN-MARKER" not in page
+
+
 # --- hostile input on every form -----------------------------------------------------------
+
+
+def test_hostile_input_on_the_facilitators_group_form(app, client):
+    login(client, make_peer_specialist(app))
+    valid = {"name": "Group", "start_date": "2026-09-14", "weekday": "1", "local_time": "18:00",
+             "time_zone": "America/New_York", "session_count": "8", "capacity": "12",
+             "place": "Room 1", "video_link": ""}
+    assert assert_hostile_input_handled(app, client, "/groups/new", forms.FacilitatorGroupForm,
+                                        valid) > 40
 
 
 def test_hostile_input_on_the_group_form(app, client):

@@ -64,6 +64,12 @@ class GroupForm(FlaskForm):
                                       URL(require_tld=True, message=_l("Enter a full link starting with https://."))])
 
 
+class FacilitatorGroupForm(GroupForm):
+    """A peer specialist starting a group they facilitate themselves."""
+
+    facilitators = None
+
+
 class JoinCodeForm(FlaskForm):
     code = StringField(_l("Join code"), filters=[strip],
                        description=_l("Your facilitator gives you this code, e.g. KX7P2QM."),

@@ -13,6 +13,7 @@ from wham.accounts.models import Role, User
 from wham.extensions import db
 from wham.groups import services
 from wham.groups.forms import (
+    FacilitatorGroupForm,
     GroupForm,
     JoinCodeForm,
     JoinForm,
@@ -64,6 +65,21 @@ def my_groups():
     upcoming = services.next_sessions([g.id for g in groups], now)
     return render_template("groups/my_groups.html", groups=groups, upcoming=upcoming,
                            code_form=JoinCodeForm())
+
+
+@bp.route("/groups/new", methods=["GET", "POST"])
+@roles_required(Role.PEER_SPECIALIST)
+def new_group():
+    """A peer specialist starts a group; they are its facilitator (an admin can add others)."""
+    form = FacilitatorGroupForm()
+    if request.method == "GET":
+        form.time_zone.data = current_user.time_zone
+    if form.validate_on_submit():
+        group = services.create_group(_me(), _details(form), [current_user.id], utcnow())
+        flash(_("The group is created. Share the join code %(code)s with the people you invite.",
+                code=group.join_code), "success")
+        return redirect(url_for("groups.group", group_id=group.id))
+    return render_template("groups/new_group.html", form=form)
 
 
 @bp.post("/groups/join")
@@ -121,7 +137,8 @@ def _sessions(group: Group):
 def group(group_id: int):
     group = load_group_for(current_user, group_id)
     now = utcnow()
-    wins = services.wins_for(group)
+    # Wins are shared with the group: its members and facilitators, not the program admin.
+    wins = services.wins_for(group) if current_user.role != Role.ADMIN else None
     if current_user.role == Role.PARTICIPANT:
         return render_template("groups/member_view.html", group=group, sessions=_sessions(group),
                                wins=wins, win_form=WinForm(), form=ConfirmForm(), now=now,
@@ -260,7 +277,7 @@ def _group_form(group: Group | None = None, *, bound: bool = True) -> GroupForm:
     return form
 
 
-def _details(form: GroupForm) -> services.GroupDetails:
+def _details(form: GroupForm | FacilitatorGroupForm) -> services.GroupDetails:
     return services.GroupDetails(
         name=form.name.data, start_date=form.start_date.data, weekday=int(form.weekday.data),
         local_time=form.local_time.data, time_zone=form.time_zone.data,
