@@ -62,15 +62,21 @@ ACTIVITY = {
     "consent.accepted": _l("Accepted your permission to share"),
     "consent.revoked": _l("Stopped sharing with %(name)s"),
     "consent.expired": _l("Sharing with %(name)s ended on its own"),
+    "account.reset_link_created": _l("Made a password reset link for you"),
+    "admin.account_created": _l("Created your account"),
+    "admin.account_disabled": _l("Turned off your sign-in"),
+    "admin.account_enabled": _l("Turned on your sign-in"),
+    "admin.peer_specialist_assigned": _l("Changed who is your peer specialist"),
 }
 
 
 def activity_label(entry: services.ActivityEntry) -> str:
     template = ACTIVITY.get(entry.action)
     if template is None:
-        # Views and changes by staff, recorded by other parts of the app.
-        return _("%(action)s (recorded as “%(code)s”)", action=_("Looked at or changed your account"),
-                 code=entry.action)
+        # Recorded by other parts of the app: said plainly, with the log's own name for it.
+        looked = "view" in entry.action or "read" in entry.action or "export" in entry.action
+        return _("%(action)s (recorded as “%(code)s”)", code=entry.action,
+                 action=_("Looked at your information") if looked else _("Made a change for you"))
     return template % {"what": VIEWED.get(entry.what, _("your information")),
                        "name": entry.recipient}
 
