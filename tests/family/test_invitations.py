@@ -167,3 +167,17 @@ def test_an_invitation_by_mobile_gives_the_new_account_that_number(app, client):
     with app.app_context():
         user = db.session.scalar(select(User).where(User.email == "luis@example.org"))
         assert user.mobile_e164 == "+12025550123"
+
+
+def _consent_text(html: str) -> str:
+    start = html.index('<div class="consent-text">')
+    return html[start:html.index("</div>", html.index("consent-points", start)) + 6]
+
+
+def test_the_invitee_reads_the_same_text_the_participant_signed(app, client):
+    owner, made = _invite(app)
+    login(client, owner)
+    signed = _consent_text(client.get(f"/sharing/{made.id}").get_data(as_text=True))
+    shown = _consent_text(app.test_client().get(f"/invitation/{made.token}").get_data(as_text=True))
+    assert shown == signed
+    assert "Signed by Full Name" in shown and "stop sharing at any time" in shown
