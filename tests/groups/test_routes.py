@@ -114,6 +114,11 @@ def test_facilitator_takes_attendance(app, client):
         assert db.session.get(GroupSession, session_id).notes == "Good talk about sleep"
     group_page = client.get(f"/groups/{group.id}").get_data(as_text=True)
     assert "1 of 3" in group_page and "0 of 3" in group_page
+    with app.app_context():
+        viewed = db.session.scalar(select(AuditEvent)
+                                   .where(AuditEvent.action == "group.members_viewed"))
+        assert (viewed.actor_id, viewed.object_id) == (peer.id, group.id)
+        assert viewed.details == {"as_facilitator": True}
 
 
 def test_session_notes_are_for_facilitators_only(app, client):

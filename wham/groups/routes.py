@@ -137,15 +137,18 @@ def _sessions(group: Group):
 def group(group_id: int):
     group = load_group_for(current_user, group_id)
     now = utcnow()
-    # Wins are shared with the group: its members and facilitators, not the program admin.
-    wins = services.wins_for(group) if current_user.role != Role.ADMIN else None
     if current_user.role == Role.PARTICIPANT:
         return render_template("groups/member_view.html", group=group, sessions=_sessions(group),
-                               wins=wins, win_form=WinForm(), form=ConfirmForm(), now=now,
+                               wins=services.wins_for(group), win_form=WinForm(),
+                               form=ConfirmForm(), now=now,
                                facilitators=[link.user for link in group.facilitator_links])
+    services.record_group_view(_me(), group, now)
+    rows = services.member_rows(group, now)
+    # Wins are shared with the group: its members and facilitators, not the program admin.
+    wins = services.wins_for(group) if current_user.role != Role.ADMIN else None
     return render_template(
         "groups/group.html", group=group, sessions=_sessions(group), wins=wins, now=now,
-        rows=services.member_rows(group, now),
+        rows=rows,
         present_by_session=services.attendance_by_session(group),
         is_facilitator=facilitates(current_user, group),
         invite_link=public_url("groups.join", code=group.join_code),

@@ -337,6 +337,14 @@ def member_rows(group: Group, now: datetime) -> list[MemberRow]:
     return [MemberRow(m, present.get(m.user_id, 0), len(held)) for m in members]
 
 
+def record_group_view(viewer: User, group: Group, now: datetime) -> None:
+    """Audit a facilitator's or admin's look at the members of a group (a cross-person read).
+    Called before the page's queries: the commit expires loaded objects."""
+    audit.record("group.members_viewed", actor=viewer, obj=group, now=now,
+                 as_facilitator=any(link.user_id == viewer.id for link in group.facilitator_links))
+    db.session.commit()
+
+
 def attendance_by_session(group: Group) -> dict[int, int]:
     """How many were present at each session, in one query."""
     return dict(db.session.execute(
