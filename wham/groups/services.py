@@ -5,7 +5,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from wham import audit
@@ -371,13 +371,6 @@ def wins_for(group: Group, limit: int = 50) -> list[Win]:
     return list(db.session.scalars(
         select(Win).options(joinedload(Win.author)).where(Win.group_id == group.id)
         .order_by(Win.created_at.desc(), Win.id.desc()).limit(limit)))
-
-
-def delete_win(person: User, win: Win, now: datetime) -> None:
-    audit.record("group.win_deleted", actor=person, subject=person, now=now,
-                 group_id=win.group_id, win_id=win.id)
-    db.session.execute(delete(Win).where(Win.id == win.id))
-    db.session.commit()
 
 
 # --- 1:1 peer support notes --------------------------------------------------------------
