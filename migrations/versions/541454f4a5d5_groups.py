@@ -1,7 +1,7 @@
 """groups
 
 Revision ID: 541454f4a5d5
-Revises: f5054ce123d6
+Revises: 395e500baa2c
 Create Date: 2026-11-23 07:45:43.038843
 
 """
@@ -13,7 +13,7 @@ import wham.database
 
 # revision identifiers, used by Alembic.
 revision = '541454f4a5d5'
-down_revision = 'f5054ce123d6'
+down_revision = '395e500baa2c'
 branch_labels = None
 depends_on = None
 
