@@ -48,6 +48,8 @@ class Config:
     # First day of the participant's week: 0 Monday ... 6 Sunday.
     WEEK_STARTS_ON = _env_int("WHAM_WEEK_STARTS_ON", 0)
     DEFAULT_PHONE_REGION = os.environ.get("WHAM_DEFAULT_PHONE_REGION", "US")
+    # Active whole-health goals a participant may have at once: 1 by default, at most 3.
+    MAX_ACTIVE_GOALS = max(1, min(_env_int("WHAM_MAX_ACTIVE_GOALS", 1), 3))
     CRISIS_LINES = [
         ("Call or text", "988", "tel:988"),
         ("SAMHSA National Helpline", "1-800-662-4357", "tel:+18006624357"),

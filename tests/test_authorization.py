@@ -15,6 +15,7 @@ from flask import Flask, url_for
 
 from tests.factories import make_admin, make_family, make_participant, make_peer_specialist
 from tests.family.factories import make_consent, make_plan
+from tests.goals.factories import make_goal
 from tests.groups.factories import make_group
 from tests.web import csrf_token, login
 from wham.accounts import services as accounts
@@ -136,6 +137,24 @@ MATRIX: dict[tuple[str, str], dict[str, str]] = {
     ("family.shared_crisis_plan", "GET"): SHARED_CRISIS_PLAN,
     # Nobody in the world holds a whole-plan consent: crisis plan only is out of its scope.
     ("family.shared_support_plan", "GET"): SHARED_NOTHING_GRANTED,
+    # Goals, weekly plans and the log: each participant's own; goal_id and plan_id are the owner's.
+    ("goals.inventory", "GET"): OWN_PAGES,
+    ("goals.take_inventory", "GET"): OWN_PAGES,
+    ("goals.take_inventory", "POST"): OWN_PAGES,
+    ("goals.my_goals", "GET"): OWN_PAGES,
+    ("goals.new_goal", "GET"): OWN_PAGES,
+    ("goals.new_goal", "POST"): OWN_PAGES,
+    ("goals.log_today", "GET"): OWN_PAGES,
+    ("goals.print_summary", "GET"): OWN_PAGES,
+    ("goals.goal", "GET"): OWNER_ONLY,
+    ("goals.edit_goal", "GET"): OWNER_ONLY,
+    ("goals.edit_goal", "POST"): OWNER_ONLY,
+    ("goals.change_status", "POST"): OWNER_ONLY,
+    ("goals.plan", "GET"): OWNER_ONLY,
+    ("goals.plan", "POST"): OWNER_ONLY,
+    ("goals.copy_plan", "POST"): OWNER_ONLY,
+    ("goals.plan_log", "GET"): OWNER_ONLY,
+    ("goals.plan_log", "POST"): OWNER_ONLY,
 }
 
 
@@ -168,6 +187,8 @@ def build_world(app: Flask) -> World:
                "member_id": owner.id, "code": group.join_code}
     users |= {name: make_family(app) for name in FAMILY_VISITORS}
     make_plan(app, owner)
+    goal = make_goal(app, owner)
+    values |= {"goal_id": goal.id, "plan_id": goal.plan_id}
     long_ago = utcnow() - timedelta(days=200)
     make_consent(app, owner, users["family_in_scope"], [Scope.CRISIS_PLAN])
     make_consent(app, owner, users["family_out_of_scope"], [Scope.PROGRESS])

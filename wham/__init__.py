@@ -55,6 +55,10 @@ def create_app(config: str | type | None = None) -> Flask:
 
     app.register_blueprint(groups_bp)
 
+    from wham.goals.routes import bp as goals_bp
+
+    app.register_blueprint(goals_bp)
+
     from wham import cli
 
     cli.init_app(app)

@@ -8,7 +8,8 @@ from flask_login import current_user
 from wham.accounts.models import Role
 
 NAV_BY_ROLE = {
-    Role.PARTICIPANT: [("accounts.home", _l("Home")),
+    Role.PARTICIPANT: [("accounts.home", _l("Home")), ("goals.my_goals", _l("My goal")),
+                       ("goals.log_today", _l("Log")), ("goals.inventory", _l("Inventory")),
                        ("family.support_plan", _l("Support plan")),
                        ("family.sharing", _l("Sharing")), ("groups.my_groups", _l("My groups")),
                        ("accounts.profile", _l("Profile"))],

@@ -174,3 +174,26 @@ def visible_members(facilitator: User) -> Select[tuple[User]]:
     return (select(User)
             .where(User.role == Role.PARTICIPANT, User.id.in_(member_ids))
             .order_by(User.display_name, User.id))
+
+
+# --- goals, weekly plans and the log --------------------------------------------------------
+
+
+def load_goal_for(user: User, goal_id: int):
+    """One of the caller's own goals; anyone else's (or a missing one) answers 404."""
+    from wham.goals.models import Goal
+
+    goal = db.session.get(Goal, goal_id)
+    if goal is None or goal.user_id != user.id:
+        abort(404)
+    return goal
+
+
+def load_plan_for(user: User, plan_id: int):
+    """One of the caller's own weekly plans; anyone else's answers 404."""
+    from wham.goals.models import ActionPlan
+
+    plan = db.session.get(ActionPlan, plan_id)
+    if plan is None or plan.user_id != user.id:
+        abort(404)
+    return plan

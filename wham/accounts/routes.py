@@ -49,7 +49,10 @@ def home():
         return redirect(url_for("accounts.people"))
     if current_user.role == Role.FAMILY:
         return redirect(url_for("family.shared_list"))
-    return render_template("accounts/home.html")
+    from wham.goals.services import home_summary
+
+    return render_template("goals/home.html",
+                           summary=home_summary(current_user._get_current_object(), utcnow()))
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -1,0 +1,1 @@
+"""Whole-health goals: the self-inventory, goals, weekly action plans and the personal log."""

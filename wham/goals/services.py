@@ -1,0 +1,433 @@
+"""The rules of goals, plans and the log, and every write to them. Public read functions at the
+end (`active_goals`, `plan_for_week`, `days_done_in_week`, `plans_between`) are used by the
+check-ins, progress and later the dashboard."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import selectinload
+
+from wham import audit
+from wham.accounts.models import User
+from wham.extensions import db
+from wham.factors import FACTOR_CODES
+from wham.goals.models import (
+    CONFIDENCE_RULE,
+    ActionPlan,
+    Done,
+    Goal,
+    GoalStatus,
+    GoalStatusChange,
+    InventoryRating,
+    InventoryTake,
+    LogEntry,
+)
+from wham.timeutil import local_today, participant_week_start
+
+RATING_RANGE = range(1, 6)
+MAX_ACTIVE_GOALS_CAP = 3
+
+
+class GoalRuleError(ValueError):
+    """A change the rules do not allow; `reason` says which rule, for the page to explain."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class LowConfidence(GoalRuleError):
+    """Confidence below 7 and the participant has not yet chosen to keep the plan as it is."""
+
+    def __init__(self) -> None:
+        super().__init__("low confidence")
+
+
+def max_active_goals() -> int:
+    configured = int(current_app.config.get("MAX_ACTIVE_GOALS", 1))
+    return max(1, min(configured, MAX_ACTIVE_GOALS_CAP))
+
+
+def this_week(user: User, now: datetime) -> date:
+    return participant_week_start(now, user.time_zone)
+
+
+def week_days(week_start: date) -> list[date]:
+    return [week_start + timedelta(days=n) for n in range(7)]
+
+
+# --- inventory --------------------------------------------------------------------------------
+
+
+def take_inventory(user: User, ratings: dict[str, int], now: datetime) -> InventoryTake:
+    """Save one take of the self-inventory: a rating 1-5 for every one of the ten factors."""
+    if set(ratings) != set(FACTOR_CODES):
+        raise GoalRuleError("every factor")
+    if any(value not in RATING_RANGE for value in ratings.values()):
+        raise GoalRuleError("rating range")
+    take = InventoryTake(user_id=user.id, taken_at=now)
+    take.ratings = [InventoryRating(factor=code, rating=ratings[code]) for code in FACTOR_CODES]
+    db.session.add(take)
+    db.session.flush()
+    audit.record("inventory.taken", actor=user, subject=user, obj=take, now=now)
+    db.session.commit()
+    return take
+
+
+def inventory_takes(user_id: int) -> list[InventoryTake]:
+    """Every take, oldest first, with their ratings (two queries, however many takes)."""
+    return list(db.session.scalars(
+        select(InventoryTake).where(InventoryTake.user_id == user_id)
+        .options(selectinload(InventoryTake.ratings))
+        .order_by(InventoryTake.taken_at, InventoryTake.id)))
+
+
+@dataclass(frozen=True)
+class FactorChange:
+    factor: str
+    latest: int
+    previous: int | None
+    first: int | None
+
+
+def inventory_changes(takes: list[InventoryTake]) -> list[FactorChange]:
+    """For each factor in order: the latest rating, the one before it and the first one."""
+    if not takes:
+        return []
+    latest = takes[-1].rating_by_factor()
+    previous = takes[-2].rating_by_factor() if len(takes) > 1 else {}
+    first = takes[0].rating_by_factor() if len(takes) > 1 else {}
+    return [FactorChange(code, latest[code], previous.get(code), first.get(code))
+            for code in FACTOR_CODES if code in latest]
+
+
+# --- goals --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GoalDraft:
+    factor: str
+    what: str
+    why: str = ""
+    second_factor: str | None = None
+    target_date: date | None = None
+    milestones: str = ""
+
+
+def _check_draft(user: User, draft: GoalDraft, now: datetime) -> None:
+    if draft.factor not in FACTOR_CODES:
+        raise GoalRuleError("factor")
+    if draft.second_factor is not None and (draft.second_factor not in FACTOR_CODES
+                                            or draft.second_factor == draft.factor):
+        raise GoalRuleError("second factor")
+    if not draft.what.strip():
+        raise GoalRuleError("what")
+    if draft.target_date is not None and draft.target_date < local_today(now, user.time_zone):
+        raise GoalRuleError("target date")
+
+
+def create_goal(user: User, draft: GoalDraft, now: datetime) -> Goal:
+    """A new active goal, if the participant has room for one more (MAX_ACTIVE_GOALS)."""
+    _check_draft(user, draft, now)
+    if _count_active(user.id) >= max_active_goals():
+        raise GoalRuleError("too many active")
+    goal = Goal(user_id=user.id, factor=draft.factor, second_factor=draft.second_factor,
+                what=draft.what, why=draft.why, target_date=draft.target_date,
+                milestones=draft.milestones, status=GoalStatus.ACTIVE, created_at=now,
+                status_changed_at=now)
+    goal.changes = [GoalStatusChange(from_status=None, to_status=GoalStatus.ACTIVE, changed_at=now)]
+    db.session.add(goal)
+    db.session.flush()
+    audit.record("goal.created", actor=user, subject=user, obj=goal, now=now, factor=goal.factor)
+    db.session.commit()
+    return goal
+
+
+def update_goal(user: User, goal: Goal, draft: GoalDraft, now: datetime) -> Goal:
+    """Reword a goal. A target date already passed may stay as it was; a new one may not."""
+    keep_date = draft.target_date is not None and draft.target_date == goal.target_date
+    _check_draft(user, GoalDraft(**(draft.__dict__ | ({"target_date": None} if keep_date else {}))),
+                 now)
+    goal.factor, goal.second_factor = draft.factor, draft.second_factor
+    goal.what, goal.why, goal.milestones = draft.what, draft.why, draft.milestones
+    goal.target_date = draft.target_date
+    audit.record("goal.updated", actor=user, subject=user, obj=goal, now=now)
+    db.session.commit()
+    return goal
+
+
+def change_goal_status(user: User, goal: Goal, status: GoalStatus, now: datetime) -> Goal:
+    """Mark a goal achieved, set it aside, or make it active again; the change is kept."""
+    if status == goal.status:
+        raise GoalRuleError("same status")
+    if status == GoalStatus.ACTIVE and _count_active(user.id) >= max_active_goals():
+        raise GoalRuleError("too many active")
+    goal.changes.append(GoalStatusChange(from_status=goal.status, to_status=status, changed_at=now))
+    goal.status, goal.status_changed_at = status, now
+    audit.record("goal.status_changed", actor=user, subject=user, obj=goal, now=now,
+                 status=status.value)
+    db.session.commit()
+    return goal
+
+
+def _count_active(user_id: int) -> int:
+    return db.session.scalar(select(func.count(Goal.id)).where(
+        Goal.user_id == user_id, Goal.status == GoalStatus.ACTIVE)) or 0
+
+
+def goals_of(user_id: int) -> list[Goal]:
+    """All of a participant's goals: active first, then the most recently changed."""
+    order = case((Goal.status == GoalStatus.ACTIVE, 0), else_=1)
+    return list(db.session.scalars(select(Goal).where(Goal.user_id == user_id)
+                                   .order_by(order, Goal.status_changed_at.desc(), Goal.id.desc())))
+
+
+# --- weekly action plans ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlanDraft:
+    what: str
+    how_much: str
+    when: str
+    days_planned: int
+    confidence: int
+
+
+def plan_of_goal(goal_id: int, week_start: date) -> ActionPlan | None:
+    return db.session.scalar(select(ActionPlan).where(ActionPlan.goal_id == goal_id,
+                                                      ActionPlan.week_start == week_start))
+
+
+def save_plan(user: User, goal: Goal, draft: PlanDraft, now: datetime, *,
+              keep_low_confidence: bool = False) -> ActionPlan:
+    """Write this week's plan for an active goal (one plan per goal per week: saving again
+    changes it). Below confidence 7 it raises LowConfidence unless the participant has seen
+    WHAM's rule and chosen to keep the plan; then the low confidence is recorded."""
+    if goal.status != GoalStatus.ACTIVE:
+        raise GoalRuleError("goal not active")
+    if not 1 <= draft.days_planned <= 7:
+        raise GoalRuleError("days planned")
+    if not 0 <= draft.confidence <= 10:
+        raise GoalRuleError("confidence")
+    low = draft.confidence < CONFIDENCE_RULE
+    if low and not keep_low_confidence:
+        raise LowConfidence()
+    week = this_week(user, now)
+    plan = plan_of_goal(goal.id, week)
+    if plan is None:
+        plan = ActionPlan(goal_id=goal.id, user_id=user.id, week_start=week, created_at=now)
+        db.session.add(plan)
+    plan.what, plan.how_much, plan.when = draft.what, draft.how_much, draft.when
+    plan.days_planned, plan.confidence = draft.days_planned, draft.confidence
+    plan.low_confidence_acknowledged = low
+    plan.updated_at = now
+    db.session.flush()
+    audit.record("plan.saved", actor=user, subject=user, obj=plan, now=now,
+                 week_start=week.isoformat(), confidence=draft.confidence)
+    db.session.commit()
+    return plan
+
+
+def last_plan_before(goal_id: int, week_start: date) -> ActionPlan | None:
+    return db.session.scalar(select(ActionPlan).where(ActionPlan.goal_id == goal_id,
+                                                      ActionPlan.week_start < week_start)
+                             .order_by(ActionPlan.week_start.desc()).limit(1))
+
+
+def copy_last_plan(user: User, goal: Goal, now: datetime) -> ActionPlan:
+    """This week's plan made from the goal's most recent earlier plan, in one step. The copy
+    keeps the earlier confidence; a low one stays marked as seen and kept."""
+    week = this_week(user, now)
+    if goal.status != GoalStatus.ACTIVE:
+        raise GoalRuleError("goal not active")
+    if plan_of_goal(goal.id, week) is not None:
+        raise GoalRuleError("plan exists")
+    last = last_plan_before(goal.id, week)
+    if last is None:
+        raise GoalRuleError("nothing to copy")
+    plan = ActionPlan(goal_id=goal.id, user_id=user.id, week_start=week, what=last.what,
+                      how_much=last.how_much, when=last.when, days_planned=last.days_planned,
+                      confidence=last.confidence,
+                      low_confidence_acknowledged=last.confidence < CONFIDENCE_RULE,
+                      created_at=now, updated_at=now)
+    db.session.add(plan)
+    db.session.flush()
+    audit.record("plan.copied", actor=user, subject=user, obj=plan, now=now,
+                 week_start=week.isoformat(), from_plan=last.id)
+    db.session.commit()
+    return plan
+
+
+# --- the personal log -------------------------------------------------------------------------
+
+
+def loggable_days(user: User, plan: ActionPlan, now: datetime) -> list[date]:
+    """The days of the plan's week that are today or earlier in the participant's time zone."""
+    today = local_today(now, user.time_zone)
+    return [day for day in week_days(plan.week_start) if day <= today]
+
+
+def log_day(user: User, plan: ActionPlan, day: date, done: Done | str, note: str,
+            is_private: bool, now: datetime) -> LogEntry:
+    """Record (or change) one day of the plan's week. Future days cannot be logged."""
+    if day not in week_days(plan.week_start):
+        raise GoalRuleError("day outside week")
+    if day > local_today(now, user.time_zone):
+        raise GoalRuleError("future day")
+    done = Done(done)
+    entry = db.session.scalar(select(LogEntry).where(LogEntry.plan_id == plan.id,
+                                                     LogEntry.day == day))
+    if entry is None:
+        entry = LogEntry(plan_id=plan.id, user_id=user.id, day=day, created_at=now)
+        db.session.add(entry)
+    entry.done, entry.note, entry.is_private, entry.updated_at = done, note, is_private, now
+    db.session.flush()
+    audit.record("log.saved", actor=user, subject=user, obj=entry, now=now, day=day.isoformat())
+    db.session.commit()
+    return entry
+
+
+def log_entries(plan_id: int) -> dict[date, LogEntry]:
+    return {e.day: e for e in db.session.scalars(
+        select(LogEntry).where(LogEntry.plan_id == plan_id))}
+
+
+@dataclass(frozen=True)
+class SharedLogEntry:
+    """A log entry as anyone but its owner may see it: a private note's text is left out."""
+
+    plan_id: int
+    day: date
+    done: Done
+    note: str
+    is_private: bool
+
+
+def shared_log_entries(user_id: int, first_day: date, last_day: date) -> list[SharedLogEntry]:
+    """A participant's log entries for a staff page (a peer specialist's view). The text of a
+    private note never leaves the database: the query itself blanks it."""
+    note = case((LogEntry.is_private.is_(True), ""), else_=LogEntry.note)
+    rows = db.session.execute(
+        select(LogEntry.plan_id, LogEntry.day, LogEntry.done, note, LogEntry.is_private)
+        .where(LogEntry.user_id == user_id, LogEntry.day >= first_day, LogEntry.day <= last_day)
+        .order_by(LogEntry.day))
+    return [SharedLogEntry(*row) for row in rows]
+
+
+# --- public reads used by other packages ------------------------------------------------------
+
+
+def active_goals(user_id: int) -> list[Goal]:
+    """The participant's active goals, oldest first (the first is "the" goal on pages)."""
+    return list(db.session.scalars(select(Goal).where(Goal.user_id == user_id,
+                                                      Goal.status == GoalStatus.ACTIVE)
+                                   .order_by(Goal.created_at, Goal.id)))
+
+
+def plan_for_week(user_id: int, week_start: date) -> ActionPlan | None:
+    """The plan of the participant's first active goal for that week, if there is one."""
+    first_goal = (select(Goal.id).where(Goal.user_id == user_id, Goal.status == GoalStatus.ACTIVE)
+                  .order_by(Goal.created_at, Goal.id).limit(1).scalar_subquery())
+    return db.session.scalar(select(ActionPlan).where(ActionPlan.goal_id == first_goal,
+                                                      ActionPlan.week_start == week_start))
+
+
+def days_done_in_week(user_id: int, week_start: date) -> int:
+    """Days logged "yes" in that week's plan (of the first active goal); "partly" is not done."""
+    plan = plan_for_week(user_id, week_start)
+    if plan is None:
+        return 0
+    return db.session.scalar(select(func.count(LogEntry.id)).where(
+        LogEntry.plan_id == plan.id, LogEntry.done == Done.YES)) or 0
+
+
+def plans_between(user_id: int, first_week: date, last_week: date) -> list[ActionPlan]:
+    """All of the participant's plans (any goal) for weeks first_week..last_week, in one query,
+    oldest week first."""
+    return list(db.session.scalars(
+        select(ActionPlan).where(ActionPlan.user_id == user_id,
+                                 ActionPlan.week_start >= first_week,
+                                 ActionPlan.week_start <= last_week)
+        .order_by(ActionPlan.week_start, ActionPlan.goal_id)))
+
+
+# --- the participant's home page --------------------------------------------------------------
+
+
+@dataclass
+class HomeSummary:
+    """What the participant's home page shows, gathered in a fixed number of queries."""
+
+    week_start: date
+    today: date
+    goal: Goal | None = None
+    other_goals: list[Goal] = field(default_factory=list)
+    plan: ActionPlan | None = None
+    entries: dict[date, LogEntry] = field(default_factory=dict)
+    has_inventory: bool = False
+    can_copy_last_plan: bool = False
+    check_in: object | None = None
+    check_in_streak: int = 0
+    check_ins_available: bool = False
+    check_in_endpoint: str = "accounts.home"
+
+    @property
+    def week_days(self) -> list[date]:
+        return week_days(self.week_start)
+
+    @property
+    def days_done(self) -> int:
+        return sum(1 for e in self.entries.values() if e.done == Done.YES)
+
+    @property
+    def today_entry(self) -> LogEntry | None:
+        return self.entries.get(self.today)
+
+    @property
+    def next_step(self) -> str:
+        if not self.has_inventory:
+            return "inventory"
+        if self.goal is None:
+            return "goal"
+        if self.plan is None:
+            return "plan"
+        if self.today_entry is None:
+            return "log"
+        if self.check_ins_available and self.check_in is None:
+            return "check_in"
+        return "keep_going"
+
+
+def home_summary(user: User, now: datetime) -> HomeSummary:
+    week = this_week(user, now)
+    summary = HomeSummary(week_start=week, today=local_today(now, user.time_zone))
+    goals = active_goals(user.id)
+    if goals:
+        summary.goal, summary.other_goals = goals[0], goals[1:]
+        summary.plan = db.session.scalar(
+            select(ActionPlan).where(ActionPlan.goal_id == summary.goal.id,
+                                     ActionPlan.week_start == week)
+            .options(selectinload(ActionPlan.entries)))
+        if summary.plan is not None:
+            summary.entries = {e.day: e for e in summary.plan.entries}
+        else:
+            summary.can_copy_last_plan = last_plan_before(summary.goal.id, week) is not None
+    summary.has_inventory = db.session.scalar(
+        select(InventoryTake.id).where(InventoryTake.user_id == user.id).limit(1)) is not None
+    _add_check_in(summary, user.id, week)
+    return summary
+
+
+def _add_check_in(summary: HomeSummary, user_id: int, week: date) -> None:
+    # The check-in lines show once the check-in pages are part of the app.
+    if "checkins" not in current_app.blueprints:
+        return
+    from wham.checkins import services as checkins
+
+    summary.check_ins_available = True
+    summary.check_in = checkins.check_in_for_week(user_id, week)
+    summary.check_in_streak = checkins.check_in_streak(user_id, week)
