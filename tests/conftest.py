@@ -76,3 +76,35 @@ def client(app: Flask) -> FlaskClient:
 @pytest.fixture
 def query_counter(app: Flask):
     return lambda: count_queries(app)
+
+
+_LOCAL_HOSTS = {"127.0.0.1", "::1", "localhost"}
+
+
+@pytest.fixture(autouse=True)
+def _no_real_network(monkeypatch) -> Iterator[None]:
+    """No test reaches the SMS provider or anything else off this machine: a connection to a
+    non-local host is refused, and the test fails even if the code under test caught that."""
+    import socket
+
+    attempts: list[str] = []
+    real_connect = socket.socket.connect
+
+    def guarded_connect(sock, address):
+        host = address[0] if isinstance(address, tuple) else None
+        if host is not None and host not in _LOCAL_HOSTS:
+            attempts.append(str(host))
+            raise ConnectionRefusedError(f"tests may not connect to {host}")
+        return real_connect(sock, address)
+
+    def guarded_getaddrinfo(host, *args, **kwargs):
+        if isinstance(host, str) and host.endswith("twilio.com"):
+            attempts.append(host)
+            raise socket.gaierror(f"tests may not reach {host}")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    real_getaddrinfo = socket.getaddrinfo
+    monkeypatch.setattr(socket.socket, "connect", guarded_connect)
+    monkeypatch.setattr(socket, "getaddrinfo", guarded_getaddrinfo)
+    yield attempts
+    assert not attempts, f"a test tried to reach the network: {attempts}"

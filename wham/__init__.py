@@ -59,7 +59,12 @@ def create_app(config: str | type | None = None) -> Flask:
 
     app.register_blueprint(goals_bp)
 
-    from wham import cli
+    from wham.sms.routes import bp as sms_bp
+
+    app.register_blueprint(sms_bp)
+
+    from wham import cli, scheduler
 
     cli.init_app(app)
+    scheduler.init_app(app)
     return app

@@ -19,6 +19,7 @@ NAV_BY_ROLE = {
     Role.FAMILY: [("accounts.home", _l("Home")), ("accounts.profile", _l("Profile"))],
     Role.ADMIN: [("admin.index", _l("Program")), ("admin.users", _l("People")),
                  ("groups.admin_groups", _l("Groups")),
+                 ("sms.admin_statistics", _l("Texts")),
                  ("admin.audit_log", _l("Audit log")), ("accounts.profile", _l("Profile"))],
 }
 

@@ -1,0 +1,72 @@
+"""The scheduler process (`flask --app wham scheduler`): timed jobs, never inside web workers."""
+from __future__ import annotations
+
+import logging
+
+import click
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+
+from wham.extensions import db
+from wham.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+SEND_OUTBOX_SECONDS = 5
+
+
+def send_outbox(app: Flask) -> None:
+    from wham.sms.outbox import send_due_messages
+    from wham.sms.senders import current_sender
+
+    with app.app_context():
+        try:
+            report = send_due_messages(utcnow(), current_sender())
+            if report.claimed:
+                log.info("outbox: %s", report)
+        finally:
+            db.session.remove()
+
+
+def expire_outbox(app: Flask) -> None:
+    from wham.sms.outbox import expire_overdue_messages, release_stuck_claims
+
+    with app.app_context():
+        try:
+            now = utcnow()
+            expired, lost = expire_overdue_messages(now), release_stuck_claims(now)
+            if expired or lost:
+                log.info("outbox: %s expired, %s lost by a stopped worker", expired, lost)
+        finally:
+            db.session.remove()
+
+
+def add_jobs(scheduler: BaseScheduler, app: Flask) -> BaseScheduler:
+    """The jobs, with stable ids so a restart replaces rather than duplicates them. Each one
+    calls a function taking `now`, which tests call directly with a chosen time."""
+    common = {"args": [app], "replace_existing": True, "coalesce": True, "max_instances": 1}
+    scheduler.add_job(send_outbox, "interval", seconds=SEND_OUTBOX_SECONDS,
+                      id="sms.send_outbox", **common)
+    scheduler.add_job(expire_outbox, "interval", hours=1, id="sms.expire_outbox",
+                      next_run_time=utcnow(), **common)
+    return scheduler
+
+
+@click.command("scheduler")
+@with_appcontext
+def scheduler_command() -> None:
+    """Run the scheduled jobs (sending texts, expiring old ones) until stopped."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    app = current_app._get_current_object()
+    scheduler = add_jobs(BlockingScheduler(timezone="UTC"), app)
+    click.echo(f"Scheduler running (SMS backend: {app.config['SMS_BACKEND']}). Ctrl+C to stop.")
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        click.echo("Scheduler stopped.")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(scheduler_command)

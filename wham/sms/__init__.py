@@ -1,0 +1,1 @@
+"""Text messages: phone confirmation and consent, the outbox and its senders, Twilio webhooks."""

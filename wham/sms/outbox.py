@@ -1,0 +1,296 @@
+"""The outbox: queue a message once, claim due rows, send after commit, record what happened."""
+from __future__ import annotations
+
+import random
+import time as clock
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from wham import audit
+from wham.accounts.models import User
+from wham.extensions import db
+from wham.sms.models import FINAL_STATUSES, OutboxMessage, OutboxStatus, SmsContact, SmsKind
+from wham.sms.senders import INVALID_NUMBERS, UNSUBSCRIBED, SendError, SmsSender
+from wham.sms.texts import render_sms
+
+
+def queue_message(user: User, kind: SmsKind, body: str, key: str, *, to_e164: str,
+                  not_before: datetime, expires_at: datetime, now: datetime,
+                  commit: bool = True) -> OutboxMessage | None:
+    """Add a message to the outbox. Returns None, changing nothing, when a message with the
+    same idempotency key was queued before (even by another process at the same moment)."""
+    if db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.idempotency_key == key)):
+        return None
+    message = OutboxMessage(idempotency_key=key, user_id=user.id, to_e164=to_e164, body=body,
+                            kind=kind, status=OutboxStatus.QUEUED, not_before=not_before,
+                            expires_at=expires_at, next_attempt_at=not_before, attempts=0,
+                            created_at=now, updated_at=now)
+    try:
+        with db.session.begin_nested():
+            db.session.add(message)
+    except IntegrityError:
+        return None
+    if commit:
+        db.session.commit()
+    return message
+
+
+# --- sending ------------------------------------------------------------------------------
+
+
+class Pacer:
+    """Keeps sends at or under `rate` per second (0 means no limit)."""
+
+    def __init__(self, rate: float, monotonic: Callable[[], float] = clock.monotonic,
+                 sleep: Callable[[float], None] = clock.sleep):
+        self.interval = 1.0 / rate if rate > 0 else 0.0
+        self.monotonic = monotonic
+        self.sleep = sleep
+        self.next_at: float | None = None
+
+    def wait(self) -> None:
+        if not self.interval:
+            return
+        now = self.monotonic()
+        if self.next_at is not None and now < self.next_at:
+            self.sleep(self.next_at - now)
+            now = self.next_at
+        self.next_at = now + self.interval
+
+
+@dataclass
+class SendReport:
+    claimed: int = 0
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+    cancelled: int = 0
+
+
+def _due(now: datetime):
+    return (OutboxMessage.status == OutboxStatus.QUEUED, OutboxMessage.next_attempt_at <= now,
+            OutboxMessage.not_before <= now, OutboxMessage.expires_at > now)
+
+
+def claim_due_messages(now: datetime, limit: int) -> list[int]:
+    """Mark up to `limit` due messages as 'sending' for this worker and commit, so no other
+    worker can take them. PostgreSQL skips rows another worker holds; SQLite, which has one
+    writer at a time, claims each row with a conditional update."""
+    ids_query = (select(OutboxMessage.id).where(*_due(now))
+                 .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(limit))
+    if db.engine.dialect.name == "postgresql":
+        ids = list(db.session.scalars(ids_query.with_for_update(skip_locked=True)))
+        if ids:
+            db.session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(ids))
+                               .values(status=OutboxStatus.SENDING, updated_at=now,
+                                       attempts=OutboxMessage.attempts + 1))
+        db.session.commit()
+        return ids
+    claimed = []
+    for message_id in db.session.scalars(ids_query).all():
+        result = db.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id, OutboxMessage.status == OutboxStatus.QUEUED)
+            .values(status=OutboxStatus.SENDING, updated_at=now,
+                    attempts=OutboxMessage.attempts + 1))
+        db.session.commit()
+        if result.rowcount == 1:
+            claimed.append(message_id)
+    return claimed
+
+
+def retry_delay(attempts: int, rng: random.Random | None = None) -> timedelta:
+    """Exponential back-off with full jitter: up to base * 2^(attempts-1), capped."""
+    config = current_app.config
+    ceiling = min(config["SMS_RETRY_BASE"] * (2 ** max(0, attempts - 1)), config["SMS_RETRY_MAX"])
+    fraction = (rng or random).uniform(0.5, 1.0)  # noqa: S311 - jitter, not a secret
+    return ceiling * fraction
+
+
+def _finish(message: OutboxMessage, status: OutboxStatus, now: datetime,
+            error_code: str | None = None) -> None:
+    message.status = status
+    message.updated_at = now
+    if error_code is not None:
+        message.error_code = error_code
+    if message.kind == SmsKind.VERIFY_CODE and status != OutboxStatus.QUEUED:
+        # The code is only kept hashed on the contact; once handed over, drop it here too.
+        message.body = render_sms("verify_code", None, code="······")
+
+
+def _contact_for(message: OutboxMessage) -> SmsContact | None:
+    return db.session.scalar(select(SmsContact).where(SmsContact.user_id == message.user_id))
+
+
+def send_due_messages(now: datetime, sender: SmsSender, limit: int | None = None,
+                      pacer: Pacer | None = None) -> SendReport:
+    """The sender job: claim due messages, then for each, check again that the person may
+    receive it, send it outside any transaction, and record the outcome."""
+    config = current_app.config
+    limit = limit or config["SMS_SEND_BATCH"]
+    pacer = pacer or Pacer(config["SMS_RATE_PER_SECOND"])
+    report = SendReport()
+    ids = claim_due_messages(now, limit)
+    report.claimed = len(ids)
+    for message_id in ids:
+        message = db.session.get(OutboxMessage, message_id)
+        contact = _contact_for(message)
+        refusal = ("no_contact" if contact is None
+                   else contact.may_receive(message.user, message.kind, message.to_e164))
+        if refusal:
+            _finish(message, OutboxStatus.CANCELLED, now, refusal)
+            db.session.commit()
+            report.cancelled += 1
+            continue
+        to_e164, body, kind = message.to_e164, message.body, message.kind.value
+        db.session.commit()  # nothing held open while the provider answers
+        pacer.wait()
+        try:
+            result = sender.send(to_e164, body, kind=kind)
+        except SendError as error:
+            _record_failure(message_id, error, now, report)
+        else:
+            message = db.session.get(OutboxMessage, message_id)
+            message.provider_sid = result.provider_sid
+            message.sent_at = now
+            message.error_code = None
+            _finish(message, OutboxStatus.SENT, now)
+            db.session.commit()
+            report.sent += 1
+    return report
+
+
+def _record_failure(message_id: int, error: SendError, now: datetime, report: SendReport) -> None:
+    message = db.session.get(OutboxMessage, message_id)
+    if error.retryable:
+        next_at = now + retry_delay(message.attempts)
+        if message.attempts < current_app.config["SMS_MAX_ATTEMPTS"] and next_at < message.expires_at:
+            message.status = OutboxStatus.QUEUED
+            message.next_attempt_at = next_at
+            message.error_code = error.code
+            message.updated_at = now
+            db.session.commit()
+            report.retrying += 1
+            return
+    _finish(message, OutboxStatus.FAILED, now, error.code)
+    mark_number_from_error(message.user_id, message.to_e164, error.code, now)
+    db.session.commit()
+    report.failed += 1
+
+
+def mark_number_from_error(user_id: int, to_e164: str, error_code: str | None,
+                           now: datetime) -> None:
+    """Permanent provider errors stop all sending to that number: unsubscribed (21610) is an
+    opt-out; invalid or not a mobile (21211, 21614) marks the number invalid."""
+    if error_code not in (UNSUBSCRIBED, *INVALID_NUMBERS):
+        return
+    contact = db.session.scalar(select(SmsContact).where(SmsContact.user_id == user_id))
+    if contact is None or contact.e164 != to_e164:
+        return
+    if error_code == UNSUBSCRIBED and contact.opted_out_at is None:
+        contact.opted_out_at = now
+        audit.record("sms.opted_out", subject=contact.user, obj=contact, now=now,
+                     source="provider", error_code=error_code)
+    elif error_code in INVALID_NUMBERS and contact.invalid_at is None:
+        contact.invalid_at = now
+        audit.record("sms.number_invalid", subject=contact.user, obj=contact, now=now,
+                     error_code=error_code)
+
+
+def expire_overdue_messages(now: datetime) -> int:
+    """Queued messages whose window has passed are expired, never sent late."""
+    overdue = db.session.scalars(select(OutboxMessage).where(
+        OutboxMessage.status == OutboxStatus.QUEUED, OutboxMessage.expires_at <= now)).all()
+    for message in overdue:
+        _finish(message, OutboxStatus.EXPIRED, now)
+    db.session.commit()
+    return len(overdue)
+
+
+def release_stuck_claims(now: datetime, after: timedelta = timedelta(minutes=10)) -> int:
+    """A worker that died between claim and send leaves rows in 'sending'. Whether the provider
+    got them is unknown, so they are marked failed (never re-sent: a duplicate is worse)."""
+    stuck = db.session.scalars(select(OutboxMessage).where(
+        OutboxMessage.status == OutboxStatus.SENDING,
+        OutboxMessage.provider_sid.is_(None),
+        OutboxMessage.updated_at <= now - after)).all()
+    for message in stuck:
+        _finish(message, OutboxStatus.FAILED, now, "worker_lost")
+    db.session.commit()
+    return len(stuck)
+
+
+# --- status callbacks ---------------------------------------------------------------------
+
+CALLBACK_STATUSES = {
+    "sent": OutboxStatus.SENT,
+    "delivered": OutboxStatus.DELIVERED,
+    "undelivered": OutboxStatus.UNDELIVERED,
+    "failed": OutboxStatus.FAILED,
+}
+# A later callback may move a message on, never back (callbacks can arrive out of order).
+_RANK = {OutboxStatus.SENDING: 0, OutboxStatus.SENT: 1, OutboxStatus.DELIVERED: 2,
+         OutboxStatus.UNDELIVERED: 2, OutboxStatus.FAILED: 2}
+
+
+def apply_status_callback(provider_sid: str, status: str, error_code: str | None,
+                          now: datetime) -> bool:
+    """Record the provider's news about a message. Returns whether anything changed; the
+    same callback delivered twice changes nothing the second time."""
+    new_status = CALLBACK_STATUSES.get(status)
+    if new_status is None or not provider_sid:
+        return False
+    message = db.session.scalar(select(OutboxMessage)
+                                .where(OutboxMessage.provider_sid == provider_sid))
+    if message is None or message.status not in _RANK:
+        return False
+    if _RANK[new_status] <= _RANK[message.status]:
+        return False
+    message.status = new_status
+    message.updated_at = now
+    if error_code:
+        message.error_code = error_code
+        mark_number_from_error(message.user_id, message.to_e164, error_code, now)
+    db.session.commit()
+    return True
+
+
+# --- statistics for the admin page --------------------------------------------------------
+
+
+def delivery_statistics(now: datetime, days: int = 7) -> dict:
+    since = now - timedelta(days=days)
+    by_kind_status = db.session.execute(
+        select(OutboxMessage.kind, OutboxMessage.status, func.count(OutboxMessage.id))
+        .where(OutboxMessage.created_at >= since)
+        .group_by(OutboxMessage.kind, OutboxMessage.status)).all()
+    table: dict[SmsKind, dict[OutboxStatus, int]] = {}
+    for kind, status, count in by_kind_status:
+        table.setdefault(kind, {})[status] = count
+    waiting = db.session.scalar(select(func.count(OutboxMessage.id)).where(
+        OutboxMessage.status.in_((OutboxStatus.QUEUED, OutboxStatus.SENDING))))
+    failures = db.session.execute(
+        select(OutboxMessage.id, OutboxMessage.kind, OutboxMessage.status,
+               OutboxMessage.error_code, OutboxMessage.updated_at, OutboxMessage.attempts)
+        .where(OutboxMessage.status.in_((OutboxStatus.FAILED, OutboxStatus.UNDELIVERED)),
+               OutboxMessage.updated_at >= since)
+        .order_by(OutboxMessage.updated_at.desc()).limit(20)).all()
+    opted_out = db.session.scalar(select(func.count(SmsContact.id))
+                                  .where(SmsContact.opted_out_at.is_not(None)))
+    opted_out_recent = db.session.scalar(select(func.count(SmsContact.id))
+                                         .where(SmsContact.opted_out_at >= since))
+    invalid = db.session.scalar(select(func.count(SmsContact.id))
+                                .where(SmsContact.invalid_at.is_not(None)))
+    return {"by_kind": table, "kinds": list(SmsKind), "statuses": list(OutboxStatus),
+            "waiting": waiting, "failures": failures, "opted_out": opted_out,
+            "opted_out_recent": opted_out_recent, "invalid": invalid, "days": days}
+
+
+__all__ = ["FINAL_STATUSES", "Pacer", "SendReport", "apply_status_callback",
+           "claim_due_messages", "delivery_statistics", "expire_overdue_messages",
+           "queue_message", "release_stuck_claims", "send_due_messages"]
