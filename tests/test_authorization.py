@@ -63,24 +63,11 @@ FAMILY_ONLY = outcomes(NOT_FOUND, anonymous=LOGIN, family=OK,
 SHARED_ANYTHING = outcomes(NOT_FOUND, anonymous=LOGIN, family_in_scope=OK, family_out_of_scope=OK)
 SHARED_CRISIS_PLAN = outcomes(NOT_FOUND, anonymous=LOGIN, family_in_scope=OK)
 SHARED_NOTHING_GRANTED = outcomes(NOT_FOUND, anonymous=LOGIN)
-# Twilio webhooks: without Twilio's signature every visitor is refused (403), signed in or not.
-TWILIO_SIGNED_ONLY = outcomes("status 403")
-# Text message settings: the people who get texts (participants; peer specialists for alerts).
-TEXTERS = outcomes(NOT_FOUND, anonymous=LOGIN, owner=OK, other_participant=OK,
-                   peer_specialist=OK, other_peer=OK)
+# `family_out_of_scope` holds the goal-and-progress scope (out of scope for the plans).
+SHARED_PROGRESS = outcomes(NOT_FOUND, anonymous=LOGIN, family_out_of_scope=OK)
 
 # (endpoint, method) -> outcome per visitor
 MATRIX: dict[tuple[str, str], dict[str, str]] = {
-    # --- text messages (sms)
-    ("sms.settings", "GET"): TEXTERS,
-    ("sms.settings", "POST"): TEXTERS,
-    ("sms.send_code", "POST"): TEXTERS,
-    ("sms.confirm", "POST"): TEXTERS,
-    ("sms.stop_all", "POST"): TEXTERS,
-    ("sms.start_again", "POST"): TEXTERS,
-    ("sms.inbound", "POST"): TWILIO_SIGNED_ONLY,
-    ("sms.status", "POST"): TWILIO_SIGNED_ONLY,
-    ("sms.admin_statistics", "GET"): ADMIN_ONLY,
     ("static", "GET"): EVERYONE,
     ("health.healthz", "GET"): EVERYONE,
     ("accounts.home", "GET"): EVERYONE,
@@ -152,6 +139,7 @@ MATRIX: dict[tuple[str, str], dict[str, str]] = {
     ("family.shared_crisis_plan", "GET"): SHARED_CRISIS_PLAN,
     # Nobody in the world holds a whole-plan consent: crisis plan only is out of its scope.
     ("family.shared_support_plan", "GET"): SHARED_NOTHING_GRANTED,
+    ("family.shared_progress", "GET"): SHARED_PROGRESS,
     # Goals, weekly plans and the log: each participant's own; goal_id and plan_id are the owner's.
     ("goals.inventory", "GET"): OWN_PAGES,
     ("goals.take_inventory", "GET"): OWN_PAGES,

@@ -123,12 +123,10 @@ class ConsentForm(FlaskForm):
         description=_l("For example: when I finish the program."),
         validators=[Length(max=200, message=_l("Use 200 characters or fewer.")), CleanText()])
 
-    def __init__(self, *args, today=None, latest_expiry=None, progress_available=True, **kwargs):
+    def __init__(self, *args, today=None, latest_expiry=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.today = today
         self.latest_expiry = latest_expiry
-        if not progress_available:
-            del self.share_progress
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
@@ -145,9 +143,8 @@ class ConsentForm(FlaskForm):
         return valid
 
     def validate_share_support_plan(self, field) -> None:
-        chosen = [self.share_support_plan.data, self.share_crisis_plan.data,
-                  "share_progress" in self._fields and self.share_progress.data]
-        if not any(chosen):
+        if not (self.share_support_plan.data or self.share_crisis_plan.data
+                or self.share_progress.data):
             raise ValidationError(_l("Choose at least one thing to share."))
 
     def validate_purpose_text(self, field) -> None:

@@ -31,6 +31,7 @@ from wham.family.forms import (
     SupportPlanForm,
 )
 from wham.family.models import ALL_SECTIONS, ConsentStatus, Scope
+from wham.family.progress import progress_summary
 from wham.links import public_url
 from wham.permissions import roles_required
 from wham.security import start_session
@@ -148,13 +149,12 @@ def new_consent():
     now = utcnow()
     me = _me()
     form = ConsentForm(today=local_today(now, me.time_zone),
-                       latest_expiry=services.latest_expiry_date(me, now),
-                       progress_available=False)
+                       latest_expiry=services.latest_expiry_date(me, now))
     if form.validate_on_submit():
         scopes = [scope for scope, name in ((Scope.SUPPORT_PLAN, "share_support_plan"),
                                             (Scope.CRISIS_PLAN, "share_crisis_plan"),
                                             (Scope.PROGRESS, "share_progress"))
-                  if name in form._fields and form[name].data]
+                  if form[name].data]
         terms = services.ConsentTerms(
             recipient_name=form.recipient_name.data,
             recipient_email=form.recipient_email.data or None,
@@ -357,3 +357,9 @@ def shared_crisis_plan(person_id: int):
     return _family_page(person_id, Scope.CRISIS_PLAN, "crisis_plan", "family/shared_plan.html",
                         plan=lambda c: services.latest_plan(c.participant_id), crisis_only=True)
 
+
+@bp.get("/shared/<int:person_id>/progress")
+@roles_required(Role.FAMILY)
+def shared_progress(person_id: int):
+    return _family_page(person_id, Scope.PROGRESS, "progress", "family/shared_progress.html",
+                        summary=lambda c: progress_summary(c.participant, utcnow()))
