@@ -65,9 +65,24 @@ SHARED_CRISIS_PLAN = outcomes(NOT_FOUND, anonymous=LOGIN, family_in_scope=OK)
 SHARED_NOTHING_GRANTED = outcomes(NOT_FOUND, anonymous=LOGIN)
 # `family_out_of_scope` holds the goal-and-progress scope (out of scope for the plans).
 SHARED_PROGRESS = outcomes(NOT_FOUND, anonymous=LOGIN, family_out_of_scope=OK)
+# Twilio webhooks: without Twilio's signature every visitor is refused (403), signed in or not.
+TWILIO_SIGNED_ONLY = outcomes("status 403")
+# Text message settings: the people who get texts (participants; peer specialists for alerts).
+TEXTERS = outcomes(NOT_FOUND, anonymous=LOGIN, owner=OK, other_participant=OK,
+                   peer_specialist=OK, other_peer=OK)
 
 # (endpoint, method) -> outcome per visitor
 MATRIX: dict[tuple[str, str], dict[str, str]] = {
+    # --- text messages (sms)
+    ("sms.settings", "GET"): TEXTERS,
+    ("sms.settings", "POST"): TEXTERS,
+    ("sms.send_code", "POST"): TEXTERS,
+    ("sms.confirm", "POST"): TEXTERS,
+    ("sms.stop_all", "POST"): TEXTERS,
+    ("sms.start_again", "POST"): TEXTERS,
+    ("sms.inbound", "POST"): TWILIO_SIGNED_ONLY,
+    ("sms.status", "POST"): TWILIO_SIGNED_ONLY,
+    ("sms.admin_statistics", "GET"): ADMIN_ONLY,
     ("static", "GET"): EVERYONE,
     ("health.healthz", "GET"): EVERYONE,
     ("accounts.home", "GET"): EVERYONE,
