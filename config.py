@@ -54,6 +54,11 @@ class Config:
         ("Call or text", "988", "tel:988"),
         ("SAMHSA National Helpline", "1-800-662-4357", "tel:+18006624357"),
     ]
+    # Weekly check-in: optional standard measures, and when a check-in raises a safety flag.
+    CHECKIN_PHQ9_ENABLED = _env_bool("WHAM_CHECKIN_PHQ9_ENABLED", False)
+    CHECKIN_GAD7_ENABLED = _env_bool("WHAM_CHECKIN_GAD7_ENABLED", False)
+    SAFETY_PHQ9_THRESHOLD = _env_int("WHAM_SAFETY_PHQ9_THRESHOLD", 20)  # flag at this total or more
+    SAFETY_WHO5_MIN = _env_int("WHAM_SAFETY_WHO5_MIN", 28)  # flag at this WHO-5 score or less
 
     # Sessions and accounts
     SESSION_COOKIE_HTTPONLY = True

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 import pytest
 from flask import Flask, url_for
 
+from tests.checkins.factories import make_check_in
 from tests.factories import make_admin, make_family, make_participant, make_peer_specialist
 from tests.family.factories import make_consent, make_plan
 from tests.goals.factories import make_goal
@@ -22,7 +23,7 @@ from wham.accounts import services as accounts
 from wham.accounts.models import User
 from wham.extensions import db
 from wham.family.models import Scope
-from wham.timeutil import utcnow
+from wham.timeutil import local_week_start, utcnow
 
 OK, LOGIN, NOT_FOUND = "ok", "login", "404"
 
@@ -173,6 +174,13 @@ MATRIX: dict[tuple[str, str], dict[str, str]] = {
     ("goals.copy_plan", "POST"): OWNER_ONLY,
     ("goals.plan_log", "GET"): OWNER_ONLY,
     ("goals.plan_log", "POST"): OWNER_ONLY,
+    # Check-ins and progress: the URL names a week, never a person, so each participant
+    # only ever reaches their own; the crisis page is for everyone, signed in or not.
+    ("checkins.check_in", "GET"): OWN_PAGES,
+    ("checkins.week", "GET"): OWN_PAGES,
+    ("checkins.week", "POST"): OWN_PAGES,
+    ("checkins.progress", "GET"): OWN_PAGES,
+    ("checkins.crisis", "GET"): EVERYONE,
 }
 
 
@@ -207,6 +215,9 @@ def build_world(app: Flask) -> World:
     make_plan(app, owner)
     goal = make_goal(app, owner)
     values |= {"goal_id": goal.id, "plan_id": goal.plan_id}
+    week = local_week_start(utcnow(), owner.time_zone)
+    make_check_in(app, owner, week, now=utcnow())
+    values |= {"week": week.isoformat()}
     long_ago = utcnow() - timedelta(days=200)
     make_consent(app, owner, users["family_in_scope"], [Scope.CRISIS_PLAN])
     make_consent(app, owner, users["family_out_of_scope"], [Scope.PROGRESS])

@@ -59,6 +59,10 @@ def create_app(config: str | type | None = None) -> Flask:
 
     app.register_blueprint(goals_bp)
 
+    from wham.checkins.routes import bp as checkins_bp
+
+    app.register_blueprint(checkins_bp)
+
     from wham.sms.routes import bp as sms_bp
 
     app.register_blueprint(sms_bp)

@@ -10,6 +10,7 @@ from wham.accounts.models import Role
 NAV_BY_ROLE = {
     Role.PARTICIPANT: [("accounts.home", _l("Home")), ("goals.my_goals", _l("My goal")),
                        ("goals.log_today", _l("Log")), ("goals.inventory", _l("Inventory")),
+                       ("checkins.check_in", _l("Check-in")), ("checkins.progress", _l("Progress")),
                        ("family.support_plan", _l("Support plan")),
                        ("family.sharing", _l("Sharing")), ("groups.my_groups", _l("My groups")),
                        ("accounts.profile", _l("Profile"))],

@@ -1,0 +1,1 @@
+"""Weekly check-ins, wellbeing measures, safety flags and the participant's progress page."""

@@ -1,0 +1,317 @@
+"""The rules of the weekly check-in, safety flags, and the participant's progress in numbers.
+Public reads used by other packages: `check_in_for_week`, `check_in_streak`."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from flask import current_app
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from wham import audit
+from wham.accounts.models import User
+from wham.checkins import measures
+from wham.checkins.models import CheckIn, Flag, FlagReason, Support
+from wham.extensions import db
+from wham.timeutil import local_to_utc, participant_week_start
+
+# A week's check-in stays open this long after the week ends, then it is read-only.
+GRACE_DAYS = 2
+PROGRESS_WEEKS = 12
+
+
+class CheckInClosed(ValueError):
+    """The week is over and its grace days have passed (or it has not started yet)."""
+
+
+# --- weeks ------------------------------------------------------------------------------------
+
+
+def current_week(user: User, now: datetime) -> date:
+    return participant_week_start(now, user.time_zone)
+
+
+def is_week_start(day: date) -> bool:
+    return day.weekday() == current_app.config["WEEK_STARTS_ON"]
+
+
+def edit_deadline(user: User, week_start: date) -> datetime:
+    """The end of the second day after the week ends, at local midnight in the person's zone."""
+    return local_to_utc(week_start + timedelta(days=7 + GRACE_DAYS), time(0), user.time_zone)
+
+
+def last_open_day(week_start: date) -> date:
+    return week_start + timedelta(days=6 + GRACE_DAYS)
+
+
+def is_open(user: User, week_start: date, now: datetime) -> bool:
+    """Whether the check-in of this week may be written or changed now."""
+    return week_start <= current_week(user, now) and now < edit_deadline(user, week_start)
+
+
+def week_to_check_in(user: User, now: datetime) -> date:
+    """Last week while it is still open and not yet done, otherwise this week."""
+    this_week = current_week(user, now)
+    last_week = this_week - timedelta(days=7)
+    if is_open(user, last_week, now) and check_in_for_week(user.id, last_week) is None:
+        return last_week
+    return this_week
+
+
+# --- reads ------------------------------------------------------------------------------------
+
+
+def check_in_for_week(user_id: int, week_start: date) -> CheckIn | None:
+    return db.session.scalar(select(CheckIn).where(CheckIn.user_id == user_id,
+                                                   CheckIn.week_start == week_start))
+
+
+def check_in_streak(user_id: int, current_week_start: date) -> int:
+    """Consecutive weeks with a check-in, ending at this week or, while this week's is not
+    done yet, at last week. One query."""
+    weeks = db.session.scalars(
+        select(CheckIn.week_start).where(CheckIn.user_id == user_id,
+                                         CheckIn.week_start <= current_week_start)
+        .order_by(CheckIn.week_start.desc())).all()
+    expected = current_week_start
+    if weeks and weeks[0] != expected:
+        expected -= timedelta(days=7)
+    streak = 0
+    for week in weeks:
+        if week != expected:
+            break
+        streak += 1
+        expected -= timedelta(days=7)
+    return streak
+
+
+def check_ins_between(user_id: int, first_week: date, last_week: date) -> list[CheckIn]:
+    return list(db.session.scalars(
+        select(CheckIn).where(CheckIn.user_id == user_id, CheckIn.week_start >= first_week,
+                              CheckIn.week_start <= last_week)
+        .order_by(CheckIn.week_start)))
+
+
+# --- saving a check-in ------------------------------------------------------------------------
+
+
+@dataclass
+class CheckInAnswers:
+    days_done: int
+    who5: list[int]
+    stress: int
+    helped: str
+    barriers: str
+    confidence_next: int
+    support: Support
+    phq9: list[int] | None = None
+    gad7: list[int] | None = None
+
+
+@dataclass
+class SaveResult:
+    check_in: CheckIn
+    created: bool
+    # Why this check-in calls for the crisis page now (also when the flag already existed).
+    safety_reasons: list[FlagReason] = field(default_factory=list)
+    new_flags: list[Flag] = field(default_factory=list)
+
+    @property
+    def needs_support_page(self) -> bool:
+        return bool(self.safety_reasons)
+
+
+def enabled_measures() -> dict[str, bool]:
+    return {"phq9": bool(current_app.config["CHECKIN_PHQ9_ENABLED"]),
+            "gad7": bool(current_app.config["CHECKIN_GAD7_ENABLED"])}
+
+
+def safety_reasons(check_in: CheckIn) -> list[FlagReason]:
+    """Every reason, by configuration, this check-in needs a peer specialist's attention."""
+    config = current_app.config
+    reasons = []
+    if check_in.support == Support.NOW:
+        reasons.append(FlagReason.SUPPORT_NOW)
+    if check_in.phq9_answers is not None:
+        if measures.phq9_item9_positive(check_in.phq9_answers):
+            reasons.append(FlagReason.PHQ9_ITEM9)
+        if check_in.phq9_score >= config["SAFETY_PHQ9_THRESHOLD"]:
+            reasons.append(FlagReason.PHQ9_THRESHOLD)
+    if check_in.who5_score <= config["SAFETY_WHO5_MIN"]:
+        reasons.append(FlagReason.WHO5_LOW)
+    return reasons
+
+
+def _apply(check_in: CheckIn, answers: CheckInAnswers) -> None:
+    check_in.days_done = answers.days_done
+    check_in.stress = answers.stress
+    check_in.helped = answers.helped
+    check_in.barriers = answers.barriers
+    check_in.confidence_next = answers.confidence_next
+    check_in.support = Support(answers.support)
+    check_in.who5_answers = list(answers.who5)
+    check_in.who5_score = measures.who5_score(answers.who5)
+    enabled = enabled_measures()
+    phq9 = answers.phq9 if enabled["phq9"] else None
+    gad7 = answers.gad7 if enabled["gad7"] else None
+    check_in.phq9_answers = list(phq9) if phq9 is not None else None
+    phq9_result = measures.phq9_score(phq9) if phq9 is not None else None
+    check_in.phq9_score = phq9_result.total if phq9_result else None
+    check_in.phq9_band = phq9_result.band if phq9_result else None
+    check_in.gad7_answers = list(gad7) if gad7 is not None else None
+    gad7_result = measures.gad7_score(gad7) if gad7 is not None else None
+    check_in.gad7_score = gad7_result.total if gad7_result else None
+    check_in.gad7_band = gad7_result.band if gad7_result else None
+
+
+def _validate(answers: CheckInAnswers) -> None:
+    if not 0 <= answers.days_done <= 7:
+        raise ValueError("days done is 0-7")
+    for name in ("stress", "confidence_next"):
+        if not 0 <= getattr(answers, name) <= 10:
+            raise ValueError(f"{name} is 0-10")
+    enabled = enabled_measures()
+    if enabled["phq9"] and answers.phq9 is None:
+        raise ValueError("this program asks the PHQ-9")
+    if enabled["gad7"] and answers.gad7 is None:
+        raise ValueError("this program asks the GAD-7")
+
+
+def save_check_in(user: User, week_start: date, answers: CheckInAnswers,
+                  now: datetime) -> SaveResult:
+    """Write (or change) the participant's check-in for the week, raise a flag for each new
+    safety reason, and record both in the audit log, in one transaction."""
+    if not is_week_start(week_start) or not is_open(user, week_start, now):
+        raise CheckInClosed(str(week_start))
+    _validate(answers)
+    try:
+        return _save(user, week_start, answers, now)
+    except IntegrityError:
+        # Two saves of the same new week raced (double tap): the other one won; change it.
+        db.session.rollback()
+        return _save(user, week_start, answers, now)
+
+
+def _save(user: User, week_start: date, answers: CheckInAnswers, now: datetime) -> SaveResult:
+    check_in = check_in_for_week(user.id, week_start)
+    created = check_in is None
+    if created:
+        check_in = CheckIn(user_id=user.id, week_start=week_start, created_at=now)
+        db.session.add(check_in)
+    _apply(check_in, answers)
+    check_in.updated_at = now
+    db.session.flush()
+    reasons = safety_reasons(check_in)
+    already = set(db.session.scalars(select(Flag.reason).where(Flag.check_in_id == check_in.id)))
+    new_flags = []
+    for reason in reasons:
+        if reason in already:
+            continue
+        flag = Flag(user_id=user.id, kind="safety", reason=reason, created_at=now,
+                    check_in_id=check_in.id)
+        db.session.add(flag)
+        new_flags.append(flag)
+    db.session.flush()
+    # Identifiers only: the answers and the reasons stay out of the audit log.
+    audit.record("check_in.saved", actor=user, subject=user, obj=check_in, now=now,
+                 week=week_start.isoformat(), created=created)
+    for flag in new_flags:
+        audit.record("flag.raised", actor=user, subject=user, obj=flag, now=now,
+                     peer_specialist_id=user.peer_specialist_id)
+    db.session.commit()
+    return SaveResult(check_in, created, reasons, new_flags)
+
+
+# --- progress ---------------------------------------------------------------------------------
+
+
+@dataclass
+class WeekPoint:
+    week_start: date
+    days_planned: int | None = None
+    days_done: int | None = None
+    plan_confidence: int | None = None
+    confidence_next: int | None = None
+    wellbeing: int | None = None
+    checked_in: bool = False
+
+
+@dataclass
+class InventoryPoint:
+    factor: str
+    first: int
+    latest: int
+
+
+@dataclass
+class Progress:
+    weeks: list[WeekPoint]
+    inventory: list[InventoryPoint]
+    first_take_at: datetime | None = None
+    latest_take_at: datetime | None = None
+
+    @property
+    def has_history(self) -> bool:
+        return any(w.checked_in or w.days_planned is not None for w in self.weeks)
+
+
+def progress_for(user: User, now: datetime, weeks: int = PROGRESS_WEEKS) -> Progress:
+    """The last `weeks` weeks (up to this week) and the inventory's first and latest take, in
+    a fixed number of queries however long the history is."""
+    from wham.goals import services as goals
+    from wham.goals.models import ActionPlan, Done, LogEntry
+
+    last = current_week(user, now)
+    first = last - timedelta(days=7 * (weeks - 1))
+    points = {first + timedelta(days=7 * n): WeekPoint(first + timedelta(days=7 * n))
+              for n in range(weeks)}
+    plans = goals.plans_between(user.id, first, last)
+    first_plans: dict[date, ActionPlan] = {}
+    for plan in plans:  # oldest goal's plan stands for the week, as on the home page
+        first_plans.setdefault(plan.week_start, plan)
+    logged_yes = dict(db.session.execute(
+        select(LogEntry.plan_id, func.count(LogEntry.id))
+        .where(LogEntry.plan_id.in_([p.id for p in first_plans.values()]),
+               LogEntry.done == Done.YES)
+        .group_by(LogEntry.plan_id)).all()) if first_plans else {}
+    for week, plan in first_plans.items():
+        if week in points:
+            point = points[week]
+            point.days_planned = plan.days_planned
+            point.plan_confidence = plan.confidence
+            point.days_done = logged_yes.get(plan.id, 0)
+    for check_in in check_ins_between(user.id, first, last):
+        point = points.get(check_in.week_start)
+        if point is None:  # a week start from before the program changed its first weekday
+            continue
+        point.checked_in = True
+        point.days_done = check_in.days_done
+        point.confidence_next = check_in.confidence_next
+        point.wellbeing = check_in.who5_score
+    progress = Progress(weeks=list(points.values()), inventory=[])
+    _add_inventory(progress, user.id)
+    return progress
+
+
+def _add_inventory(progress: Progress, user_id: int) -> None:
+    from wham.factors import FACTOR_CODES
+    from wham.goals.models import InventoryTake
+
+    ordered = select(InventoryTake.id).where(InventoryTake.user_id == user_id)
+    first_id = ordered.order_by(InventoryTake.taken_at, InventoryTake.id).limit(1)
+    latest_id = ordered.order_by(InventoryTake.taken_at.desc(), InventoryTake.id.desc()).limit(1)
+    takes = db.session.scalars(
+        select(InventoryTake)
+        .where(or_(InventoryTake.id == first_id.scalar_subquery(),
+                   InventoryTake.id == latest_id.scalar_subquery()))
+        .options(selectinload(InventoryTake.ratings))
+        .order_by(InventoryTake.taken_at, InventoryTake.id)).all()
+    if not takes:
+        return
+    first, latest = takes[0], takes[-1]
+    progress.first_take_at, progress.latest_take_at = first.taken_at, latest.taken_at
+    before, after = first.rating_by_factor(), latest.rating_by_factor()
+    progress.inventory = [InventoryPoint(code, before[code], after[code])
+                          for code in FACTOR_CODES if code in before and code in after]
