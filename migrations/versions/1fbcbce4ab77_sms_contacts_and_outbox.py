@@ -1,7 +1,7 @@
 """sms contacts and outbox
 
 Revision ID: 1fbcbce4ab77
-Revises: f5054ce123d6
+Revises: b650fa0876dd
 Create Date: 2026-11-23 08:04:22.104958
 
 """
@@ -12,7 +12,7 @@ import wham.database
 
 # revision identifiers, used by Alembic.
 revision = '1fbcbce4ab77'
-down_revision = 'f5054ce123d6'
+down_revision = 'b650fa0876dd'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """Weekly check-ins and safety flags
 
 Revision ID: b650fa0876dd
-Revises: f5054ce123d6
+Revises: c21a5fd0d117
 Create Date: 2026-11-23 08:06:15.886832
 
 """
@@ -13,7 +13,7 @@ import wham.database
 
 # revision identifiers, used by Alembic.
 revision = 'b650fa0876dd'
-down_revision = 'f5054ce123d6'
+down_revision = 'c21a5fd0d117'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """Goals: self-inventory takes and ratings, goals with state history, weekly plans, log entries
 
 Revision ID: c21a5fd0d117
-Revises: f5054ce123d6
+Revises: 541454f4a5d5
 Create Date: 2026-11-23 08:02:54.494903
 
 """
@@ -13,7 +13,7 @@ import wham.database
 
 # revision identifiers, used by Alembic.
 revision = 'c21a5fd0d117'
-down_revision = 'f5054ce123d6'
+down_revision = '541454f4a5d5'
 branch_labels = None
 depends_on = None
 
