@@ -62,6 +62,9 @@ def load_demo(now: datetime) -> dict[str, User]:
     from wham.groups.demo import load_groups_demo
 
     load_groups_demo(people, now)
+    from wham.goals.demo import load_goals_demo
+
+    load_goals_demo(people, now)
     from wham.checkins.demo import load_checkins_demo
 
     load_checkins_demo(people, now)

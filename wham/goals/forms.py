@@ -76,7 +76,7 @@ for _factor in FACTORS:
 class GoalForm(FlaskForm):
     factor = SelectField(_l("Which part of your whole health is this about?"),
                          validators=[DataRequired(message=_l("Choose one area."))])
-    second_factor = SelectField(_l("A second area (optional)"), validators=[Optional()])
+    second_factor = SelectField(_l("A second area (optional)"), default="")
     what = _text(_l("What I want"), WHAT_MAX, required=_l("Tell us what you want, in your words."),
                  description=_l("In your own words. For example: “Feel more rested in the morning.”"))
     why = _text(_l("Why it matters to me"), WHY_MAX,

@@ -52,7 +52,8 @@ def weekday_date(day: date) -> str:
 def inventory():
     takes = services.inventory_takes(current_user.id)
     return render_template("goals/inventory.html", takes=takes,
-                           changes=services.inventory_changes(takes))
+                           changes=services.inventory_changes(takes),
+                           has_goal=bool(services.active_goals(current_user.id)))
 
 
 @bp.route("/inventory/take", methods=["GET", "POST"])

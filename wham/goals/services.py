@@ -373,7 +373,8 @@ class HomeSummary:
     check_in: object | None = None
     check_in_streak: int = 0
     check_ins_available: bool = False
-    check_in_endpoint: str = "accounts.home"
+    check_in_week: date | None = None
+    had_plan_last_week: bool = False
 
     @property
     def week_days(self) -> list[date]:
@@ -382,6 +383,13 @@ class HomeSummary:
     @property
     def days_done(self) -> int:
         return sum(1 for e in self.entries.values() if e.done == Done.YES)
+
+    @property
+    def check_in_is_due(self) -> bool:
+        """Last week's check-in still open, or this week's in its last two days."""
+        if not self.check_ins_available or self.check_in is not None:
+            return False
+        return self.check_in_week < self.week_start or self.today >= self.week_start + timedelta(days=5)
 
     @property
     def today_entry(self) -> LogEntry | None:
@@ -393,11 +401,14 @@ class HomeSummary:
             return "inventory"
         if self.goal is None:
             return "goal"
+        if (self.check_in_is_due and self.check_in_week < self.week_start
+                and self.had_plan_last_week):
+            return "check_in"  # last week first: how did it go, then plan this week
         if self.plan is None:
             return "plan"
         if self.today_entry is None:
             return "log"
-        if self.check_ins_available and self.check_in is None:
+        if self.check_in_is_due:
             return "check_in"
         return "keep_going"
 
@@ -414,20 +425,22 @@ def home_summary(user: User, now: datetime) -> HomeSummary:
             .options(selectinload(ActionPlan.entries)))
         if summary.plan is not None:
             summary.entries = {e.day: e for e in summary.plan.entries}
-        else:
-            summary.can_copy_last_plan = last_plan_before(summary.goal.id, week) is not None
+        last = last_plan_before(summary.goal.id, week)
+        summary.can_copy_last_plan = summary.plan is None and last is not None
+        summary.had_plan_last_week = last is not None and last.week_start == week - timedelta(days=7)
     summary.has_inventory = db.session.scalar(
         select(InventoryTake.id).where(InventoryTake.user_id == user.id).limit(1)) is not None
-    _add_check_in(summary, user.id, week)
+    _add_check_in(summary, user, now)
     return summary
 
 
-def _add_check_in(summary: HomeSummary, user_id: int, week: date) -> None:
+def _add_check_in(summary: HomeSummary, user: User, now: datetime) -> None:
     # The check-in lines show once the check-in pages are part of the app.
     if "checkins" not in current_app.blueprints:
         return
     from wham.checkins import services as checkins
 
     summary.check_ins_available = True
-    summary.check_in = checkins.check_in_for_week(user_id, week)
-    summary.check_in_streak = checkins.check_in_streak(user_id, week)
+    summary.check_in_week = checkins.week_to_check_in(user, now)
+    summary.check_in = checkins.check_in_for_week(user.id, summary.check_in_week)
+    summary.check_in_streak = checkins.check_in_streak(user.id, summary.week_start)

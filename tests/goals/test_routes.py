@@ -1,0 +1,282 @@
+"""Goal, plan, log and inventory pages through real forms with CSRF, as a browser would."""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from tests.factories import make_participant
+from tests.goals.factories import add_history, goal_count, make_goal, make_inventory
+from tests.hostile import assert_hostile_input_handled
+from tests.web import login, post_form
+from wham.accounts.models import User
+from wham.extensions import db
+from wham.factors import FACTOR_CODES
+from wham.goals import services
+from wham.goals.forms import GoalForm, GoalStatusForm, InventoryForm, LogForm, PlanForm
+from wham.goals.models import ActionPlan, Goal, GoalStatus, LogEntry
+from wham.timeutil import local_today, participant_week_start, utcnow
+
+PLAN = {"what": "Walk", "how_much": "10 minutes", "when": "after lunch", "days_planned": "3"}
+
+
+@pytest.fixture
+def participant(app, client):
+    user = make_participant(app)
+    login(client, user)
+    return user
+
+
+def today_of(app, user):
+    return local_today(utcnow(), user.time_zone)
+
+
+def test_new_participant_home_starts_with_the_inventory(client, participant):
+    page = client.get("/").get_data(as_text=True)
+    assert "Start with a quick self-inventory" in page
+    assert 'href="/inventory/take"' in page
+
+
+def test_take_inventory_and_see_the_chart_with_a_table(app, client, participant):
+    assert "Start my self-inventory" in client.get("/inventory").get_data(as_text=True)
+    first = dict.fromkeys(FACTOR_CODES, "2")
+    assert post_form(client, "/inventory/take", first).status_code == 302
+    second = first | {"sleep": "4"}
+    response = post_form(client, "/inventory/take", second, follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert "Your self-inventory is saved" in page
+    assert "<svg" in page and 'role="img"' in page and "<table" in page
+    assert " style=" not in page
+    assert "up 2" in page  # sleep, from 2 to 4, in the table alternative
+    with app.app_context():
+        assert len(services.inventory_takes(participant.id)) == 2
+    # A retake starts from the last answers.
+    retake = client.get("/inventory/take").get_data(as_text=True)
+    checked = [tag for tag in re.findall(r"<input[^>]*>", retake)
+               if 'name="sleep"' in tag and "checked" in tag]
+    assert len(checked) == 1 and 'value="4"' in checked[0]
+
+
+def test_inventory_with_a_missing_factor_is_refused(app, client, participant):
+    answers = dict.fromkeys(FACTOR_CODES, "3")
+    del answers["meaning"]
+    response = post_form(client, "/inventory/take", answers)
+    assert response.status_code == 200
+    assert 'id="meaning-error"' in response.get_data(as_text=True)
+    with app.app_context():
+        assert services.inventory_takes(participant.id) == []
+
+
+def test_create_goal_shows_examples_and_leads_to_the_plan(app, client, participant):
+    page = client.get("/goals/new?factor=sleep").get_data(as_text=True)
+    assert "Turn off screens 30 minutes before bed" in page
+    response = post_form(client, "/goals/new", {
+        "factor": "sleep", "what": "Feel rested", "why": "So I can enjoy mornings",
+        "milestones": "Bed by 11\nNo phone in bed"})
+    assert response.status_code == 302 and "/plan" in response.headers["Location"]
+    with app.app_context():
+        goal = db.session.scalar(select(Goal).where(Goal.user_id == participant.id))
+        assert goal.milestone_lines == ["Bed by 11", "No phone in bed"]
+        assert [c.to_status for c in goal.changes] == [GoalStatus.ACTIVE]
+
+
+def test_goal_target_date_in_the_past_is_refused(app, client, participant):
+    yesterday = today_of(app, participant) - timedelta(days=1)
+    response = post_form(client, "/goals/new", {"factor": "sleep", "what": "Rest", "why": "Tired",
+                                                "target_date": yesterday.isoformat()})
+    assert response.status_code == 200
+    assert 'id="target_date-error"' in response.get_data(as_text=True)
+    assert goal_count(app, participant) == 0
+
+
+def test_second_active_goal_is_refused_by_default(app, client, participant):
+    make_goal(app, participant)
+    response = post_form(client, "/goals/new", {"factor": "sleep", "what": "Rest", "why": "Tired"})
+    assert response.status_code == 200
+    assert "as many active goals as your program allows" in response.get_data(as_text=True)
+    assert goal_count(app, participant) == 1
+
+
+def test_goal_states_through_the_page(app, client, participant):
+    goal = make_goal(app, participant, plan=False)
+    response = post_form(client, f"/goals/{goal.id}/status", {"status": "achieved"},
+                         follow_redirects=True)
+    assert "You achieved your goal" in response.get_data(as_text=True)
+    page = client.get(f"/goals/{goal.id}").get_data(as_text=True)
+    assert "Goal set" in page and "Achieved" in page
+    refused = post_form(client, f"/goals/{goal.id}/status", {"status": "nonsense"})
+    assert refused.status_code == 200 and 'id="status-error"' in refused.get_data(as_text=True)
+
+
+def test_low_confidence_plan_shows_the_rule_then_can_be_saved_anyway(app, client, participant):
+    goal = make_goal(app, participant, plan=False)
+    url = f"/goals/{goal.id}/plan"
+    response = post_form(client, url, PLAN | {"confidence": "5", "save": "1"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "WHAM&#39;s rule" in page or "WHAM's rule" in page
+    assert "Save it anyway" in page and 'value="Walk"' in page
+    with app.app_context():
+        assert db.session.scalar(select(ActionPlan)) is None
+    # Shown every time the confidence is below 7.
+    again = post_form(client, url, PLAN | {"confidence": "6", "save": "1"})
+    assert "Save it anyway" in again.get_data(as_text=True)
+    saved = post_form(client, url, PLAN | {"confidence": "6", "save_anyway": "1"})
+    assert saved.status_code == 302
+    with app.app_context():
+        plan = db.session.scalar(select(ActionPlan))
+        assert (plan.confidence, plan.low_confidence_acknowledged) == (6, True)
+
+
+def test_confident_plan_saves_at_once_and_is_changed_not_duplicated(app, client, participant):
+    goal = make_goal(app, participant, plan=False)
+    url = f"/goals/{goal.id}/plan"
+    first = post_form(client, url, PLAN | {"confidence": "8", "save": "1"})
+    assert first.status_code == 302 and "/log" in first.headers["Location"]
+    post_form(client, url, PLAN | {"how_much": "15 minutes", "confidence": "9", "save": "1"})
+    with app.app_context():
+        plans = db.session.scalars(select(ActionPlan)).all()
+        assert [(p.how_much, p.confidence, p.low_confidence_acknowledged) for p in plans] == [
+            ("15 minutes", 9, False)]
+
+
+def test_copy_last_weeks_plan_in_one_step(app, client, participant):
+    goal = make_goal(app, participant, plan=False)
+    with app.app_context():
+        week = participant_week_start(utcnow(), participant.time_zone)
+    add_history(app, participant, goal.id, week, 1)
+    assert "Copy last week" in client.get(f"/goals/{goal.id}/plan").get_data(as_text=True)
+    response = post_form(client, f"/goals/{goal.id}/plan/copy", follow_redirects=True)
+    assert "copied into this week" in response.get_data(as_text=True)
+    with app.app_context():
+        assert services.plan_for_week(participant.id, week) is not None
+
+
+def test_log_a_day_and_keep_a_note_private(app, client, participant):
+    goal = make_goal(app, participant)
+    today = today_of(app, participant)
+    url = f"/plans/{goal.plan_id}/log"
+    response = post_form(client, url, {"day": today.isoformat(), "done": "yes",
+                                       "note": "felt good", "is_private": "y"},
+                         follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert "Every day you notice counts" in page and "felt good" in page and "Private" in page
+    with app.app_context():
+        entry = db.session.scalar(select(LogEntry))
+        assert (entry.day, entry.is_private) == (today, True)
+        assert services.days_done_in_week(participant.id, goal_week(app, participant)) == 1
+
+
+def goal_week(app, user):
+    with app.app_context():
+        return participant_week_start(utcnow(), user.time_zone)
+
+
+def test_future_day_cannot_be_logged(app, client, participant):
+    goal = make_goal(app, participant)
+    tomorrow = today_of(app, participant) + timedelta(days=1)
+    response = post_form(client, f"/plans/{goal.plan_id}/log", {"day": tomorrow.isoformat(),
+                                                               "done": "yes"})
+    assert response.status_code == 200 and 'id="day-error"' in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(LogEntry)) is None
+
+
+def test_log_today_link_goes_to_this_weeks_plan(app, client, participant):
+    assert client.get("/log").headers["Location"].endswith("/goals")
+    goal = make_goal(app, participant)
+    assert client.get("/log").headers["Location"].endswith(f"/plans/{goal.plan_id}/log")
+
+
+def test_home_shows_goal_plan_and_today(app, client, participant):
+    make_inventory(app, participant)
+    goal = make_goal(app, participant, what="Walk to the park")
+    page = client.get("/").get_data(as_text=True)
+    assert "Walk to the park" in page and "Did you do your plan today?" in page
+    assert f"/plans/{goal.plan_id}/log?day=" in page
+    summary = client.get("/summary").get_data(as_text=True)
+    assert "Walk to the park" in summary and "no-print" in summary
+
+
+def test_other_participants_goal_and_plan_answer_404(app, client, participant):
+    stranger = make_participant(app)
+    theirs = make_goal(app, stranger)
+    assert client.get(f"/goals/{theirs.id}").status_code == 404
+    assert client.get(f"/plans/{theirs.plan_id}/log").status_code == 404
+    response = post_form(client, f"/plans/{theirs.plan_id}/log", {"day": "2026-01-01", "done": "yes"})
+    assert response.status_code == 404
+    assert post_form(client, f"/goals/{theirs.id}/status", {"status": "achieved"}).status_code == 404
+
+
+def _home_queries(app, client, query_counter) -> int:
+    with query_counter() as counter:
+        assert client.get("/").status_code == 200
+    return counter.count
+
+
+def test_home_query_count_does_not_grow_with_history(app, client, query_counter):
+    few, many = make_participant(app), make_participant(app)
+    counts = []
+    for user, weeks in ((few, 8), (many, 52)):
+        make_inventory(app, user)
+        goal = make_goal(app, user)
+        add_history(app, user, goal.id, goal_week(app, user), weeks)
+        with app.app_context():
+            services.log_day(db.session.get(User, user.id),
+                             db.session.get(ActionPlan, goal.plan_id),
+                             local_today(utcnow(), user.time_zone), "yes", "", False, utcnow())
+        client.post("/logout", data={})
+        test_client = app.test_client()
+        login(test_client, user)
+        _home_queries(app, test_client, query_counter)  # warm up
+        counts.append(_home_queries(app, test_client, query_counter))
+    assert counts[0] == counts[1], counts
+
+
+# --- hostile input on every form --------------------------------------------------------------
+
+
+def test_hostile_input_inventory(app, client, participant):
+    assert_hostile_input_handled(app, client, "/inventory/take", InventoryForm,
+                                 dict.fromkeys(FACTOR_CODES, "3"))
+
+
+def test_hostile_input_goal_forms(app, client, participant):
+    valid = {"factor": "sleep", "second_factor": "", "what": "Rest more", "why": "Tired",
+             "target_date": "", "milestones": ""}
+
+    def no_goals():
+        with app.app_context():
+            for goal in db.session.scalars(select(Goal).where(Goal.user_id == participant.id)):
+                db.session.delete(goal)
+            db.session.commit()
+
+    assert_hostile_input_handled(app, client, "/goals/new", GoalForm, valid, before_each=no_goals)
+    no_goals()
+    goal = make_goal(app, participant, plan=False)
+    assert_hostile_input_handled(app, client, f"/goals/{goal.id}/edit", GoalForm,
+                                 valid | {"factor": "activity"})
+
+
+def test_hostile_input_status_plan_and_log(app, client, participant):
+    goal = make_goal(app, participant, plan=False)
+    assert_hostile_input_handled(app, client, f"/goals/{goal.id}/plan", PlanForm,
+                                 PLAN | {"confidence": "8", "save": "1"})
+
+    with app.app_context():
+        plan_id = db.session.scalar(select(ActionPlan.id))
+    today = today_of(app, participant).isoformat()
+    assert_hostile_input_handled(app, client, f"/plans/{plan_id}/log", LogForm,
+                                 {"day": today, "done": "partly", "note": "ok"})
+
+    def back_to_active():
+        with app.app_context():
+            g = db.session.get(Goal, goal.id)
+            if g.status != GoalStatus.ACTIVE:
+                services.change_goal_status(db.session.get(User, participant.id), g,
+                                            GoalStatus.ACTIVE, utcnow())
+
+    assert_hostile_input_handled(app, client, f"/goals/{goal.id}/status", GoalStatusForm,
+                                 {"status": "set_aside"}, before_each=back_to_active)
