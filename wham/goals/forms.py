@@ -101,12 +101,20 @@ class GoalForm(FlaskForm):
             raise ValidationError(_l("Choose today or a day in the future."))
 
 
+STATUS_CHOICES = (
+    (GoalStatus.ACHIEVED.value, _l("I achieved it")),
+    (GoalStatus.SET_ASIDE.value, _l("Set it aside for now")),
+    (GoalStatus.ACTIVE.value, _l("Work on it again")),
+)
+
+
 class GoalStatusForm(FlaskForm):
     status = RadioField(_l("Where this goal stands"), validators=[DataRequired(
-        message=_l("Choose one."))], choices=select_choices([
-            (GoalStatus.ACHIEVED.value, _l("I achieved it")),
-            (GoalStatus.SET_ASIDE.value, _l("Set it aside for now")),
-            (GoalStatus.ACTIVE.value, _l("Work on it again"))]))
+        message=_l("Choose one."))], choices=select_choices(STATUS_CHOICES))
+
+    def leave_out(self, current: GoalStatus) -> None:
+        """Offer only the moves away from where the goal stands now."""
+        self.status.choices = select_choices(c for c in STATUS_CHOICES if c[0] != current.value)
 
 
 class PlanForm(FlaskForm):

@@ -118,6 +118,7 @@ def new_goal():
 
 
 def _goal_page(me: User, goal, status_form: GoalStatusForm):
+    status_form.leave_out(goal.status)
     week = services.this_week(me, utcnow())
     return render_template("goals/goal.html", goal=goal, status_form=status_form,
                            plan=services.plan_of_goal(goal.id, week), week_start=week,
@@ -155,6 +156,7 @@ def change_status(goal_id: int):
     me = _me()
     goal = load_goal_for(me, goal_id)
     form = GoalStatusForm()
+    form.leave_out(goal.status)
     if not form.validate_on_submit():
         return _goal_page(me, goal, form)
     status = GoalStatus(form.status.data)
