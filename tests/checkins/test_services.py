@@ -285,3 +285,24 @@ def test_check_in_streak(app, app_ctx, weeks_ago, streak):
     current = WEEK + timedelta(days=7 * 10)
     _check_in_weeks(app, user, weeks_ago, current)
     assert services.check_in_streak(user.id, current) == streak
+
+
+# --- progress ----------------------------------------------------------------------------------
+
+
+def test_progress_starts_at_the_first_active_week(app, app_ctx):
+    user = _user(app)
+    monday = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)  # last week is still open
+    services.save_check_in(user, WEEK - timedelta(days=7), answers(who5=[4] * 5, days_done=2),
+                           monday)
+    now = inside_week(user, WEEK)
+    services.save_check_in(user, WEEK, answers(confidence_next=9), now)
+    weeks = services.progress_for(user, now).weeks
+    assert [w.week_start for w in weeks] == [WEEK - timedelta(days=7 * n) for n in (3, 2, 1, 0)]
+    assert not weeks[0].checked_in and weeks[0].wellbeing is None
+    assert (weeks[2].wellbeing, weeks[2].days_done) == (80, 2)
+    assert weeks[3].confidence_next == 9
+    later = services.progress_for(user, now + timedelta(weeks=8)).weeks
+    assert later[0].week_start == WEEK - timedelta(days=7) and len(later) == 10
+    much_later = services.progress_for(user, now + timedelta(weeks=20)).weeks
+    assert not any(w.checked_in for w in much_later)  # only the last 12 weeks are charted

@@ -20,6 +20,7 @@ from wham.timeutil import local_to_utc, participant_week_start
 # A week's check-in stays open this long after the week ends, then it is read-only.
 GRACE_DAYS = 2
 PROGRESS_WEEKS = 12
+MIN_CHART_WEEKS = 4
 
 
 class CheckInClosed(ValueError):
@@ -290,9 +291,17 @@ def progress_for(user: User, now: datetime, weeks: int = PROGRESS_WEEKS) -> Prog
         point.days_done = check_in.days_done
         point.confidence_next = check_in.confidence_next
         point.wellbeing = check_in.who5_score
-    progress = Progress(weeks=list(points.values()), inventory=[])
+    progress = Progress(weeks=_from_first_active_week(list(points.values())), inventory=[])
     _add_inventory(progress, user.id)
     return progress
+
+
+def _from_first_active_week(weeks: list[WeekPoint]) -> list[WeekPoint]:
+    """Leave out the empty weeks before the participant started (keeping at least
+    MIN_CHART_WEEKS, so a new participant's first week is not one huge bar)."""
+    first = next((n for n, w in enumerate(weeks)
+                  if w.checked_in or w.days_planned is not None), len(weeks))
+    return weeks[min(first, max(0, len(weeks) - MIN_CHART_WEEKS)):]
 
 
 def _add_inventory(progress: Progress, user_id: int) -> None:
