@@ -370,3 +370,10 @@ def test_too_large_a_request_gets_the_friendly_413_page(client):
     body = response.get_data(as_text=True)
     assert "That was too much to send" in body
     _no_stack_trace(body)
+
+
+def test_form_fields_carry_no_empty_aria_attributes(client):
+    """Bug fix: fields without help or errors rendered aria-describedby="None"."""
+    body = client.get("/login").get_data(as_text=True)
+    assert '="None"' not in body
+    assert 'autocomplete="username"' in body
