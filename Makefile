@@ -25,7 +25,11 @@ run: $(VENV)/.installed
 	$(FLASK) db upgrade
 	$(FLASK) demo
 	@echo "WHAM is starting at http://127.0.0.1:5000  (Ctrl+C to stop)"
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	@echo "Text messages are printed here by the scheduler (SMS_BACKEND=console)."
+	@# The scheduler runs beside the web server and is stopped when the server stops.
+	@SMS_BACKEND=console $(FLASK) scheduler & scheduler=$$!; \
+	trap 'kill $$scheduler 2>/dev/null; wait $$scheduler 2>/dev/null' EXIT INT TERM; \
+	SMS_BACKEND=console $(FLASK) run --host 127.0.0.1 --port 5000
 
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check .

@@ -116,6 +116,25 @@ class Config:
     SMS_CODE_RESEND_AFTER = timedelta(seconds=60)
     SMS_CODES_PER_DAY = 5
 
+    # Text messages: twilio (production), console (prints; the development default) or test.
+    SMS_BACKEND = os.environ.get("SMS_BACKEND", "console")
+    TWILIO_ACCOUNT_SID = os.environ.get("TWILIO_ACCOUNT_SID", "")
+    TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN", "")
+    TWILIO_FROM = os.environ.get("TWILIO_FROM", "")
+    TWILIO_MESSAGING_SERVICE_SID = os.environ.get("TWILIO_MESSAGING_SERVICE_SID", "")
+    # Empty means the real Twilio API; a local fake provider's origin in benchmarks.
+    TWILIO_API_ORIGIN = os.environ.get("TWILIO_API_ORIGIN", "")
+    SMS_RATE_PER_SECOND = float(os.environ.get("SMS_RATE_PER_SECOND", "1"))
+    SMS_HTTP_TIMEOUT = float(os.environ.get("SMS_HTTP_TIMEOUT", "10"))
+    SMS_SEND_BATCH = _env_int("SMS_SEND_BATCH", 50)
+    SMS_MAX_ATTEMPTS = _env_int("SMS_MAX_ATTEMPTS", 6)
+    SMS_RETRY_BASE = timedelta(seconds=30)
+    SMS_RETRY_MAX = timedelta(minutes=30)
+    SMS_CODE_LIFETIME = timedelta(minutes=10)
+    SMS_CODE_MAX_ATTEMPTS = 5
+    SMS_CODE_RESEND_AFTER = timedelta(seconds=60)
+    SMS_CODES_PER_DAY = 5
+
 
 class DevelopmentConfig(Config):
     DEBUG = False  # the interactive debugger is never on; error pages stay friendly
@@ -132,6 +151,13 @@ class TestingConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     SELF_REGISTRATION = True
     PUBLIC_BASE_URL = "http://localhost"
+    SMS_BACKEND = "test"
+    TWILIO_ACCOUNT_SID = "AC" + "0" * 32
+    TWILIO_AUTH_TOKEN = "test-auth-token"  # noqa: S105 - signs webhook requests in tests
+    TWILIO_FROM = "+15005550006"
+    TWILIO_MESSAGING_SERVICE_SID = ""
+    TWILIO_API_ORIGIN = ""
+    SMS_RATE_PER_SECOND = 0.0  # 0: no pacing; the pacer has its own tests
     SMS_BACKEND = "test"
     TWILIO_ACCOUNT_SID = "AC" + "0" * 32
     TWILIO_AUTH_TOKEN = "test-auth-token"  # noqa: S105 - signs webhook requests in tests

@@ -25,7 +25,8 @@ def send_outbox(app: Flask) -> None:
         try:
             report = send_due_messages(utcnow(), current_sender())
             if report.claimed:
-                log.info("outbox: %s", report)
+                log.info("outbox: %s sent, %s to retry, %s failed, %s cancelled", report.sent,
+                         report.retrying, report.failed, report.cancelled)
         finally:
             db.session.remove()
 
@@ -59,6 +60,7 @@ def add_jobs(scheduler: BaseScheduler, app: Flask) -> BaseScheduler:
 def scheduler_command() -> None:
     """Run the scheduled jobs (sending texts, expiring old ones) until stopped."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # not a line every 5 seconds
     app = current_app._get_current_object()
     scheduler = add_jobs(BlockingScheduler(timezone="UTC"), app)
     click.echo(f"Scheduler running (SMS backend: {app.config['SMS_BACKEND']}). Ctrl+C to stop.")

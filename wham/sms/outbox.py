@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import random
+import threading
 import time as clock
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -44,7 +45,8 @@ def queue_message(user: User, kind: SmsKind, body: str, key: str, *, to_e164: st
 
 
 class Pacer:
-    """Keeps sends at or under `rate` per second (0 means no limit)."""
+    """Keeps sends at or under `rate` per second (0 means no limit). One pacer may be shared
+    by several sending threads: each takes the next free slot."""
 
     def __init__(self, rate: float, monotonic: Callable[[], float] = clock.monotonic,
                  sleep: Callable[[float], None] = clock.sleep):
@@ -52,15 +54,17 @@ class Pacer:
         self.monotonic = monotonic
         self.sleep = sleep
         self.next_at: float | None = None
+        self._lock = threading.Lock()
 
     def wait(self) -> None:
         if not self.interval:
             return
-        now = self.monotonic()
-        if self.next_at is not None and now < self.next_at:
-            self.sleep(self.next_at - now)
-            now = self.next_at
-        self.next_at = now + self.interval
+        with self._lock:
+            now = self.monotonic()
+            slot = now if self.next_at is None else max(now, self.next_at)
+            self.next_at = slot + self.interval
+        if slot > now:
+            self.sleep(slot - now)
 
 
 @dataclass
@@ -81,26 +85,33 @@ def claim_due_messages(now: datetime, limit: int) -> list[int]:
     """Mark up to `limit` due messages as 'sending' for this worker and commit, so no other
     worker can take them. PostgreSQL skips rows another worker holds; SQLite, which has one
     writer at a time, claims each row with a conditional update."""
-    ids_query = (select(OutboxMessage.id).where(*_due(now))
-                 .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(limit))
+    def due_ids(n: int):
+        return (select(OutboxMessage.id).where(*_due(now))
+                .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(n))
+
     if db.engine.dialect.name == "postgresql":
-        ids = list(db.session.scalars(ids_query.with_for_update(skip_locked=True)))
+        ids = list(db.session.scalars(due_ids(limit).with_for_update(skip_locked=True)))
         if ids:
             db.session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(ids))
                                .values(status=OutboxStatus.SENDING, updated_at=now,
                                        attempts=OutboxMessage.attempts + 1))
         db.session.commit()
         return ids
-    claimed = []
-    for message_id in db.session.scalars(ids_query).all():
-        result = db.session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == message_id, OutboxMessage.status == OutboxStatus.QUEUED)
-            .values(status=OutboxStatus.SENDING, updated_at=now,
-                    attempts=OutboxMessage.attempts + 1))
+    claimed: list[int] = []
+    while len(claimed) < limit:
+        candidates = db.session.scalars(due_ids(limit - len(claimed))).all()
         db.session.commit()
-        if result.rowcount == 1:
-            claimed.append(message_id)
+        if not candidates:
+            break
+        for message_id in candidates:  # another worker may take some first: look again
+            result = db.session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == message_id, OutboxMessage.status == OutboxStatus.QUEUED)
+                .values(status=OutboxStatus.SENDING, updated_at=now,
+                        attempts=OutboxMessage.attempts + 1))
+            db.session.commit()
+            if result.rowcount == 1:
+                claimed.append(message_id)
     return claimed
 
 

@@ -9,6 +9,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from wham.accounts.forms import ConfirmForm
 from wham.accounts.models import Role
+from wham.accounts.services import format_mobile_number
 from wham.extensions import csrf, db
 from wham.permissions import roles_required
 from wham.sms import outbox, services
@@ -34,7 +35,8 @@ def _render_settings(code_form=None, settings_form=None, status=200):
     contact = services.contact_for(user)
     state = services.number_state(user, contact, utcnow())
     settings_form = settings_form or _settings_form(user, contact)
-    return render_template("sms/settings.html", state=state, contact=contact,
+    number_display = format_mobile_number(state.number) if state.number else None
+    return render_template("sms/settings.html", state=state, number_display=number_display,
                            code_form=code_form or ConfirmCodeForm(), send_form=ConfirmForm(),
                            settings_form=settings_form), status
 

@@ -1,0 +1,168 @@
+"""Text message pages through the browser's eyes: settings, confirming, stopping, admin stats."""
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, time, timedelta
+
+from sqlalchemy import select
+
+from tests.factories import make_admin, make_family, make_participant
+from tests.hostile import assert_hostile_input_handled
+from tests.sms.factories import contact_of, make_queued, make_texter
+from tests.web import login, post_form
+from wham.accounts.models import Role
+from wham.extensions import db
+from wham.sms import outbox
+from wham.sms.forms import ConfirmCodeForm, SmsSettingsForm
+from wham.sms.models import OutboxMessage, SmsKind
+from wham.sms.senders import RecordingSender, SendError
+from wham.timeutil import utcnow
+
+SETTINGS = {"checkin_reminder": "y", "checkin_weekday": "2", "checkin_time": "18:30",
+            "group_reminder": "y", "quiet_start": "22:00", "quiet_end": "07:30", "language": "es"}
+
+
+def _page(client, path="/sms/settings"):
+    response = client.get(path)
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def test_profile_links_to_text_settings_for_people_who_get_texts(app, client):
+    login(client, make_participant(app))
+    assert 'href="/sms/settings"' in _page(client, "/profile")
+    family = app.test_client()
+    login(family, make_family(app))
+    assert 'href="/sms/settings"' not in _page(family, "/profile")
+
+
+def test_without_a_number_the_page_sends_people_to_their_profile(app, client):
+    login(client, make_participant(app))
+    page = _page(client)
+    assert "first add your mobile number" in page
+    response = post_form(client, "/sms/settings/code", follow_redirects=True)
+    assert "Add your mobile number on your profile first." in response.get_data(as_text=True)
+
+
+def test_confirming_a_number_end_to_end(app, client, sender):
+    user = make_participant(app, mobile_e164="+12025550188")
+    login(client, user)
+    assert "Not confirmed yet" in _page(client)
+    response = post_form(client, "/sms/settings/code", follow_redirects=True)
+    assert "We sent a code to your phone" in response.get_data(as_text=True)
+    with app.app_context():
+        outbox.send_due_messages(utcnow(), sender)
+    [(to, kind, body)] = sender.sent
+    assert (to, kind) == ("+12025550188", "verify_code")
+    code = re.search(r"\b(\d{6})\b", body).group(1)
+    wrong = post_form(client, "/sms/settings/confirm", {"code": "12345x"})
+    assert 'id="code-error"' in wrong.get_data(as_text=True)
+    bad = f"{(int(code) + 1) % 10**6:06d}"
+    wrong = post_form(client, "/sms/settings/confirm", {"code": bad})
+    assert "That code is not right" in wrong.get_data(as_text=True)
+    assert f'value="{bad}"' in wrong.get_data(as_text=True)
+    done = post_form(client, "/sms/settings/confirm", {"code": code}, follow_redirects=True)
+    assert "Your number is confirmed" in done.get_data(as_text=True)
+    assert "Confirmed" in _page(client)
+    again = post_form(client, "/sms/settings/code", follow_redirects=True)
+    assert "was just sent" in again.get_data(as_text=True) or "Confirmed" in again.get_data(as_text=True)
+
+
+def test_saving_settings(app, client):
+    user = make_texter(app, kinds=())
+    login(client, user)
+    response = post_form(client, "/sms/settings", SETTINGS)
+    assert response.status_code == 302
+    contact = contact_of(app, user)
+    assert (contact.checkin_reminder, contact.group_reminder, contact.flag_alert) == (True, True, False)
+    assert (contact.checkin_weekday, contact.checkin_time) == (2, time(18, 30))
+    assert (contact.quiet_start, contact.quiet_end, contact.language) == (time(22), time(7, 30), "es")
+    page = _page(client)
+    assert 'value="18:30"' in page and 'value="22:00"' in page
+
+
+def test_participants_cannot_turn_on_flag_alerts_but_peers_can(app, client):
+    participant = make_texter(app, kinds=())
+    login(client, participant)
+    assert "flag_alert" not in _page(client)
+    post_form(client, "/sms/settings", SETTINGS | {"flag_alert": "y"})
+    assert contact_of(app, participant).flag_alert is False
+    peer = make_texter(app, role=Role.PEER_SPECIALIST, kinds=())
+    peer_client = app.test_client()
+    login(peer_client, peer)
+    assert "flag_alert" in _page(peer_client)
+    post_form(peer_client, "/sms/settings", SETTINGS | {"flag_alert": "y"})
+    assert contact_of(app, peer).flag_alert is True
+
+
+def test_defaults_are_shown_to_a_newcomer(app, client):
+    login(client, make_participant(app))
+    page = _page(client)
+    assert 'value="21:00"' in page and 'value="08:00"' in page and 'value="18:00"' in page
+
+
+def test_stop_and_start_from_the_page(app, client, sender):
+    user = make_texter(app)
+    login(client, user)
+    post_form(client, "/sms/settings/stop")
+    assert contact_of(app, user).opted_out_at is not None
+    assert "Stopped: you get no texts" in _page(client)
+    make_queued(app, user, utcnow())
+    with app.app_context():
+        outbox.send_due_messages(utcnow(), sender)
+    assert sender.sent == []
+    post_form(client, "/sms/settings/start")
+    assert contact_of(app, user).opted_out_at is None
+
+
+def test_hostile_input_on_the_settings_form(app, client):
+    login(client, make_texter(app, role=Role.PEER_SPECIALIST))
+    tried = assert_hostile_input_handled(app, client, "/sms/settings", SmsSettingsForm, SETTINGS)
+    assert tried > 10
+
+
+def test_hostile_input_on_the_code_form(app, client):
+    user = make_participant(app, mobile_e164="+12025550188")
+    login(client, user)
+    post_form(client, "/sms/settings/code")
+    tried = assert_hostile_input_handled(app, client, "/sms/settings/confirm", ConfirmCodeForm,
+                                         {"code": "123456"}, skip_fields=())
+    assert tried > 5
+
+
+def test_admin_statistics_show_counts_and_error_codes_but_no_bodies(app, client):
+    now = utcnow()
+    user = make_texter(app)
+    make_queued(app, user, now, key="a", body="Secret body one")
+    make_queued(app, user, now, key="b", body="Secret body two")
+    make_queued(app, user, now + timedelta(hours=1), key="c", body="Secret body three")
+    failing = RecordingSender(failures=[SendError("21211", retryable=False)])
+    with app.app_context():
+        outbox.send_due_messages(now, failing)
+    admin = make_admin(app)
+    login(client, admin)
+    page = _page(client, "/admin/sms")
+    assert "Secret body" not in page
+    assert "21211" in page
+    assert re.search(r'stat-number">1</span><span class="stat-label">Waiting', page)
+    assert re.search(r'stat-number">1</span><span class="stat-label">Numbers that cannot', page)
+    assert "<th scope=\"row\">checkin_reminder</th>" in page
+    with app.app_context():
+        assert db.session.scalar(select(OutboxMessage).where(OutboxMessage.kind == SmsKind.CHECKIN_REMINDER))
+    assert 'href="/admin/sms"' in page  # the admin navigation links here
+
+
+def test_admin_statistics_when_nothing_was_sent(app, client):
+    login(client, make_admin(app))
+    page = _page(client, "/admin/sms")
+    assert "No text messages in this period." in page and "No failures in this period." in page
+
+
+def test_old_messages_fall_out_of_the_weekly_statistics(app):
+    user = make_texter(app)
+    eight_days_ago = datetime.now(UTC) - timedelta(days=8)
+    make_queued(app, user, eight_days_ago, key="old")
+    with app.app_context():
+        stats = outbox.delivery_statistics(datetime.now(UTC))
+    assert stats["by_kind"] == {}
+    assert stats["waiting"] == 1
