@@ -1,5 +1,6 @@
 """A new participant in a real browser, phone size: self-inventory, a goal, a plan (first at
-confidence 5, which shows WHAM's rule, then 8), and two days of the log."""
+confidence 5, which shows WHAM's rule, then 8), two days of the log, then the weekly check-in
+and the progress chart showing the week."""
 from __future__ import annotations
 
 import re
@@ -90,3 +91,20 @@ def test_inventory_goal_plan_and_log(page, app, monkeypatch):
     page.get_by_role("link", name="Home", exact=True).click()
     expect(page.get_by_text("1 of 3 planned days done")).to_be_visible()
     screenshot(page, "goals-home-phone")
+
+    # The weekly check-in: days done come from the log; the progress chart shows the week.
+    page.get_by_role("link", name="Check-in", exact=True).click()
+    this_week = f"/check-in/{yesterday.isoformat()}"
+    if not page.url.endswith(this_week):  # last week's check-in is offered first while open
+        page.goto(this_week)
+    expect(page.locator('input[name="days_done"][value="1"]')).to_be_checked()
+    for n in range(1, 6):
+        page.locator(f'input[name="who5_{n}"][value="3"]').check()
+    page.locator('input[name="stress"][value="3"]').check()
+    page.locator('input[name="confidence_next"][value="8"]').check()
+    page.get_by_role("button", name="Save my check-in").click()
+    expect(page.get_by_text("Thank you. Your check-in is saved.")).to_be_visible()
+    page.get_by_text("Show as a table").first.click()
+    week_row = page.locator("table").first.locator("tbody tr").first
+    expect(week_row.locator("td")).to_have_text(["3", "1"])  # planned, done
+    screenshot(page, "goals-checkin-progress-phone")
