@@ -336,3 +336,24 @@ def test_home_summary_next_steps(app_ctx):
     assert summary.days_done == 1 and summary.next_step in {"check_in", "keep_going"}
     later = services.home_summary(user, WEDNESDAY + timedelta(days=7))
     assert later.plan is None and later.can_copy_last_plan is True
+
+
+@pytest.mark.parametrize("today_offset,check_in_week_offset,done,had_plan,step", [
+    (0, -7, False, True, "check_in"),   # Monday: last week's check-in first
+    (0, -7, False, False, "log"),       # nothing planned last week: nothing to check in on
+    (0, -7, True, True, "log"),
+    (2, 0, False, True, "log"),         # mid-week: this week's check-in is not due yet
+    (5, 0, False, True, "check_in"),    # Saturday, logged today: time to check in
+    (5, 0, True, True, "keep_going"),
+])
+def test_home_next_step_with_check_ins(today_offset, check_in_week_offset, done, had_plan, step):
+    week = date(2026, 3, 2)
+    today = week + timedelta(days=today_offset)
+    summary = services.HomeSummary(
+        week_start=week, today=today, goal=object(), plan=object(), has_inventory=True,
+        entries={today: LogEntry(day=today, done=Done.YES)}, check_ins_available=True,
+        check_in_week=week + timedelta(days=check_in_week_offset),
+        check_in=object() if done else None, had_plan_last_week=had_plan)
+    if step == "log":
+        summary.entries = {}
+    assert summary.next_step == step
