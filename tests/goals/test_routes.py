@@ -280,3 +280,19 @@ def test_hostile_input_status_plan_and_log(app, client, participant):
 
     assert_hostile_input_handled(app, client, f"/goals/{goal.id}/status", GoalStatusForm,
                                  {"status": "set_aside"}, before_each=back_to_active)
+
+
+def test_last_weeks_log_can_be_filled_in_late(app, client, participant):
+    goal = make_goal(app, participant)
+    week = goal_week(app, participant)
+    add_history(app, participant, goal.id, week, 1)
+    with app.app_context():
+        earlier = services.last_plan_before(goal.id, week)
+        earlier_id, last_sunday = earlier.id, earlier.week_start + timedelta(days=6)
+    page = client.get(f"/plans/{goal.plan_id}/log").get_data(as_text=True)
+    assert f"/plans/{earlier_id}/log" in page
+    response = post_form(client, f"/plans/{earlier_id}/log",
+                         {"day": last_sunday.isoformat(), "done": "yes", "note": "late entry"})
+    assert response.status_code == 302
+    with app.app_context():
+        assert services.log_entries(earlier_id)[last_sunday].note == "late entry"

@@ -357,3 +357,16 @@ def test_home_next_step_with_check_ins(today_offset, check_in_week_offset, done,
     if step == "log":
         summary.entries = {}
     assert summary.next_step == step
+
+
+def test_rewording_a_goal_keeps_a_passed_target_date_but_refuses_a_new_past_one(app_ctx):
+    user = person(app_ctx)
+    goal = services.create_goal(user, services.GoalDraft("sleep", "Rest",
+                                                         target_date=date(2026, 3, 10)), WEDNESDAY)
+    later = WEDNESDAY + timedelta(days=30)
+    services.update_goal(user, goal, services.GoalDraft("sleep", "Rest well", why="Energy",
+                                                        target_date=date(2026, 3, 10)), later)
+    assert (goal.what, goal.target_date) == ("Rest well", date(2026, 3, 10))
+    with pytest.raises(services.GoalRuleError, match="target date"):
+        services.update_goal(user, goal, services.GoalDraft("sleep", "Rest",
+                                                            target_date=date(2026, 3, 20)), later)

@@ -269,7 +269,8 @@ def plan_log(plan_id: int):
         return redirect(url_for("goals.plan_log", plan_id=plan.id))
     return render_template("goals/log.html", plan=plan, goal=plan.goal, form=form, days=days,
                            week=services.week_days(plan.week_start), entries=entries,
-                           today=local_today(now, me.time_zone))
+                           today=local_today(now, me.time_zone),
+                           earlier=services.last_plan_before(plan.goal_id, plan.week_start))
 
 
 # --- printable summary -----------------------------------------------------------------------
