@@ -72,7 +72,7 @@ def load_checkins_demo(people: dict[str, User], now: datetime) -> None:
                 continue
             score = round(start + (end - start) * step / (len(weeks) - 1)) + rng.randint(-4, 4)
             confidence = max(2, min(10, round(confidence + drift + rng.uniform(-0.6, 0.6))))
-            planned, done = plans.get(week, (0, rng.randint(0, 3)))
+            planned, done = plans.get(week, (0, 0))
             asked_now = user.email == "darnell@example.org" and weeks_ago == 1
             answers = _who5(max(0, min(100, score)), rng)
             at = local_to_utc(week + timedelta(days=6), time(18, 30), user.time_zone)
