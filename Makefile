@@ -4,7 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wham
 
-.PHONY: run test lint clean
+.PHONY: run test bench bench-quick translations clean
+
+# Translations: texts are pulled from code and templates into wham/translations/<lang>/.../messages.po
+# by `make translations`; the compiled .mo files are built from the .po files and not kept in git.
+CATALOGS := $(patsubst %.po,%.mo,$(wildcard wham/translations/*/LC_MESSAGES/messages.po))
+BABEL_KEYWORDS := -k _l -k lazy_gettext -k lazy_ngettext:1,2
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -21,7 +26,18 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $@
 
-run: $(VENV)/.installed
+%/LC_MESSAGES/messages.mo: %/LC_MESSAGES/messages.po | $(VENV)/.installed
+	$(BIN)/pybabel compile --statistics -i $< -o $@
+
+# After adding or changing texts: update the catalogs, then translate the new entries in the .po.
+translations: $(VENV)/.installed
+	@pot=$$(mktemp --suffix=.pot); \
+	$(BIN)/pybabel -q extract -F babel.cfg $(BABEL_KEYWORDS) --add-location=file --sort-by-file \
+		--no-wrap --project=WHAM -o $$pot . && \
+	$(BIN)/pybabel update -i $$pot -d wham/translations --no-wrap --ignore-obsolete --ignore-pot-creation-date; \
+	status=$$?; rm -f $$pot; exit $$status
+
+run: $(VENV)/.installed $(CATALOGS)
 	$(FLASK) db upgrade
 	$(FLASK) demo
 	@echo "WHAM is starting at http://127.0.0.1:5000  (Ctrl+C to stop)"
@@ -31,9 +47,16 @@ run: $(VENV)/.installed
 	trap 'kill $$scheduler 2>/dev/null; wait $$scheduler 2>/dev/null' EXIT INT TERM; \
 	SMS_BACKEND=console $(FLASK) run --host 127.0.0.1 --port 5000
 
-test: $(VENV)/.installed-test
+test: $(VENV)/.installed-test $(CATALOGS)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Page speed at county scale on the local PostgreSQL (see bench/README.md); needs wrk.
+bench: $(VENV)/.installed-test $(CATALOGS)
+	$(BIN)/python bench/pages.py $(BENCH_ARGS)
+
+bench-quick: $(VENV)/.installed-test $(CATALOGS)
+	$(BIN)/python bench/pages.py --quick $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

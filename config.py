@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import os
-from datetime import timedelta
+from datetime import time, timedelta
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -22,6 +22,11 @@ def _env_bool(name: str, default: bool) -> bool:
 def _env_int(name: str, default: int) -> int:
     value = os.environ.get(name)
     return int(value) if value else default
+
+
+def N_(text: str) -> str:
+    """Marks a text for the Spanish catalog; templates translate it where it is shown."""
+    return text
 
 
 def _database_url(default: str) -> str:
@@ -51,13 +56,14 @@ class Config:
     # Active whole-health goals a participant may have at once: 1 by default, at most 3.
     MAX_ACTIVE_GOALS = max(1, min(_env_int("WHAM_MAX_ACTIVE_GOALS", 1), 3))
     CRISIS_LINES = [
-        ("Call or text", "988", "tel:988"),
-        ("SAMHSA National Helpline", "1-800-662-4357", "tel:+18006624357"),
+        (N_("Call or text"), "988", "tel:988"),
+        (N_("SAMHSA National Helpline"), "1-800-662-4357", "tel:+18006624357"),
     ]
     # Weekly check-in: optional standard measures, and when a check-in raises a safety flag.
     CHECKIN_PHQ9_ENABLED = _env_bool("WHAM_CHECKIN_PHQ9_ENABLED", False)
     CHECKIN_GAD7_ENABLED = _env_bool("WHAM_CHECKIN_GAD7_ENABLED", False)
     SAFETY_PHQ9_THRESHOLD = _env_int("WHAM_SAFETY_PHQ9_THRESHOLD", 20)  # flag at this total or more
+    SAFETY_GAD7_THRESHOLD = _env_int("WHAM_SAFETY_GAD7_THRESHOLD", 15)  # the same; 15 = severe
     SAFETY_WHO5_MIN = _env_int("WHAM_SAFETY_WHO5_MIN", 28)  # flag at this WHO-5 score or less
 
     # Sessions and accounts
@@ -68,6 +74,9 @@ class Config:
     IDLE_TIMEOUT = timedelta(minutes=_env_int("WHAM_IDLE_TIMEOUT_MINUTES", 30))
     ABSOLUTE_SESSION_LIFETIME = timedelta(hours=12)
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    # The cookie is sent again only when the session changes (wham/security.py restarts the idle
+    # clock once a minute); the 12-hour absolute limit is enforced from the sign-in time.
+    SESSION_REFRESH_EACH_REQUEST = False
     RESET_LINK_LIFETIME = timedelta(hours=24)
     INVITE_CODE_LIFETIME = timedelta(days=14)
     # argon2id parameters (RFC 9106 second recommended option: 64 MiB, 3 passes).
@@ -108,32 +117,33 @@ class Config:
     SMS_RATE_PER_SECOND = float(os.environ.get("SMS_RATE_PER_SECOND", "1"))
     SMS_HTTP_TIMEOUT = float(os.environ.get("SMS_HTTP_TIMEOUT", "10"))
     SMS_SEND_BATCH = _env_int("SMS_SEND_BATCH", 50)
-    SMS_MAX_ATTEMPTS = _env_int("SMS_MAX_ATTEMPTS", 6)
+    # Enough tries to outlast a provider outage of an hour; the window ends them sooner.
+    SMS_MAX_ATTEMPTS = _env_int("SMS_MAX_ATTEMPTS", 10)
     SMS_RETRY_BASE = timedelta(seconds=30)
     SMS_RETRY_MAX = timedelta(minutes=30)
+    # A claim older than this whose worker never finished it is released (see outbox).
+    SMS_CLAIM_TIMEOUT = timedelta(seconds=_env_int("SMS_CLAIM_TIMEOUT_SECONDS", 600))
     SMS_CODE_LIFETIME = timedelta(minutes=10)
     SMS_CODE_MAX_ATTEMPTS = 5
     SMS_CODE_RESEND_AFTER = timedelta(seconds=60)
     SMS_CODES_PER_DAY = 5
+    # Nudges (wham/nudges): a follow-up this long after an unanswered check-in reminder, the
+    # group reminder at this local time the day before, and how far back a planner that was
+    # stopped still catches up on nudges it missed.
+    NUDGE_FOLLOWUP_AFTER = timedelta(hours=_env_int("WHAM_NUDGE_FOLLOWUP_HOURS", 24))
+    NUDGE_GROUP_REMINDER_AT = time(_env_int("WHAM_NUDGE_GROUP_REMINDER_HOUR", 17), 0)
+    NUDGE_CATCH_UP = timedelta(hours=2)
 
-    # Text messages: twilio (production), console (prints; the development default) or test.
-    SMS_BACKEND = os.environ.get("SMS_BACKEND", "console")
-    TWILIO_ACCOUNT_SID = os.environ.get("TWILIO_ACCOUNT_SID", "")
-    TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN", "")
-    TWILIO_FROM = os.environ.get("TWILIO_FROM", "")
-    TWILIO_MESSAGING_SERVICE_SID = os.environ.get("TWILIO_MESSAGING_SERVICE_SID", "")
-    # Empty means the real Twilio API; a local fake provider's origin in benchmarks.
-    TWILIO_API_ORIGIN = os.environ.get("TWILIO_API_ORIGIN", "")
-    SMS_RATE_PER_SECOND = float(os.environ.get("SMS_RATE_PER_SECOND", "1"))
-    SMS_HTTP_TIMEOUT = float(os.environ.get("SMS_HTTP_TIMEOUT", "10"))
-    SMS_SEND_BATCH = _env_int("SMS_SEND_BATCH", 50)
-    SMS_MAX_ATTEMPTS = _env_int("SMS_MAX_ATTEMPTS", 6)
-    SMS_RETRY_BASE = timedelta(seconds=30)
-    SMS_RETRY_MAX = timedelta(minutes=30)
-    SMS_CODE_LIFETIME = timedelta(minutes=10)
-    SMS_CODE_MAX_ATTEMPTS = 5
-    SMS_CODE_RESEND_AFTER = timedelta(seconds=60)
-    SMS_CODES_PER_DAY = 5
+    # Email (Flask-Mailman over SMTP): sent only when MAIL_SERVER is set; invitation links are
+    # always shown on the page as well.
+    MAIL_BACKEND = "smtp"
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+    MAIL_PORT = _env_int("MAIL_PORT", 587)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
+    MAIL_USE_TLS = _env_bool("MAIL_USE_TLS", True)  # STARTTLS, as on port 587
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_FROM", "")
+    MAIL_TIMEOUT = _env_int("MAIL_TIMEOUT", 10)  # seconds; a stuck server must not hang a page
 
 
 class DevelopmentConfig(Config):
@@ -158,13 +168,7 @@ class TestingConfig(Config):
     TWILIO_MESSAGING_SERVICE_SID = ""
     TWILIO_API_ORIGIN = ""
     SMS_RATE_PER_SECOND = 0.0  # 0: no pacing; the pacer has its own tests
-    SMS_BACKEND = "test"
-    TWILIO_ACCOUNT_SID = "AC" + "0" * 32
-    TWILIO_AUTH_TOKEN = "test-auth-token"  # noqa: S105 - signs webhook requests in tests
-    TWILIO_FROM = "+15005550006"
-    TWILIO_MESSAGING_SERVICE_SID = ""
-    TWILIO_API_ORIGIN = ""
-    SMS_RATE_PER_SECOND = 0.0  # 0: no pacing; the pacer has its own tests
+    MAIL_SERVER = ""  # no email unless a test points it at its local fake SMTP server
 
 
 class ProductionConfig(Config):

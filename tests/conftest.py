@@ -12,6 +12,7 @@ from flask_migrate import upgrade
 from sqlalchemy import text
 
 from config import TestingConfig
+from tests.catalogs import compile_stale_catalogs
 from tests.queries import count_queries
 from wham import create_app
 from wham.extensions import db, limiter
@@ -29,6 +30,8 @@ def _database_url(tmp_path_factory) -> str:
 def app(tmp_path_factory) -> Flask:
     class Config(TestingConfig):
         SQLALCHEMY_DATABASE_URI = _database_url(tmp_path_factory)
+
+    compile_stale_catalogs()  # as `make test` does, for runs of pytest on its own
 
     app = create_app(Config)
     with app.app_context():

@@ -17,7 +17,7 @@ from tests.checkins.factories import make_check_in
 from tests.factories import make_admin, make_family, make_participant, make_peer_specialist
 from tests.family.factories import make_consent, make_plan
 from tests.goals.factories import make_goal
-from tests.groups.factories import make_group
+from tests.groups.factories import make_flag, make_group
 from tests.web import csrf_token, login
 from wham.accounts import services as accounts
 from wham.accounts.models import User
@@ -64,13 +64,13 @@ FAMILY_ONLY = outcomes(NOT_FOUND, anonymous=LOGIN, family=OK,
 SHARED_ANYTHING = outcomes(NOT_FOUND, anonymous=LOGIN, family_in_scope=OK, family_out_of_scope=OK)
 SHARED_CRISIS_PLAN = outcomes(NOT_FOUND, anonymous=LOGIN, family_in_scope=OK)
 SHARED_NOTHING_GRANTED = outcomes(NOT_FOUND, anonymous=LOGIN)
-# `family_out_of_scope` holds the goal-and-progress scope (out of scope for the plans).
-SHARED_PROGRESS = outcomes(NOT_FOUND, anonymous=LOGIN, family_out_of_scope=OK)
 # Twilio webhooks: without Twilio's signature every visitor is refused (403), signed in or not.
 TWILIO_SIGNED_ONLY = outcomes("status 403")
 # Text message settings: the people who get texts (participants; peer specialists for alerts).
 TEXTERS = outcomes(NOT_FOUND, anonymous=LOGIN, owner=OK, other_participant=OK,
                    peer_specialist=OK, other_peer=OK)
+# `family_out_of_scope` holds the goal-and-progress scope (out of scope for the plans).
+SHARED_PROGRESS = outcomes(NOT_FOUND, anonymous=LOGIN, family_out_of_scope=OK)
 
 # (endpoint, method) -> outcome per visitor
 MATRIX: dict[tuple[str, str], dict[str, str]] = {
@@ -84,6 +84,10 @@ MATRIX: dict[tuple[str, str], dict[str, str]] = {
     ("sms.inbound", "POST"): TWILIO_SIGNED_ONLY,
     ("sms.status", "POST"): TWILIO_SIGNED_ONLY,
     ("sms.admin_statistics", "GET"): ADMIN_ONLY,
+    # A facilitator texts their own group one of the reviewed messages.
+    ("nudges.group_text", "GET"): GROUP_FACILITATOR_ONLY,
+    ("nudges.group_text", "POST"): GROUP_FACILITATOR_ONLY,
+    # --- end text messages
     ("static", "GET"): EVERYONE,
     ("health.healthz", "GET"): EVERYONE,
     ("accounts.home", "GET"): EVERYONE,
@@ -96,6 +100,10 @@ MATRIX: dict[tuple[str, str], dict[str, str]] = {
     ("accounts.profile", "POST"): SIGNED_IN,
     ("accounts.change_password", "GET"): SIGNED_IN,
     ("accounts.change_password", "POST"): SIGNED_IN,
+    # A participant's own information: download a copy, delete the account (password again).
+    ("accounts.my_data", "GET"): OWN_PAGES,
+    ("accounts.download_my_data", "POST"): OWN_PAGES,
+    ("accounts.delete_account", "POST"): OWN_PAGES,
     # A valid reset link works for whoever holds it; that is what a link is.
     ("accounts.reset_password", "GET"): EVERYONE,
     ("accounts.reset_password", "POST"): EVERYONE,
@@ -107,9 +115,11 @@ MATRIX: dict[tuple[str, str], dict[str, str]] = {
     ("admin.new_staff_account", "POST"): ADMIN_ONLY,
     ("admin.user", "GET"): ADMIN_ONLY,
     ("admin.set_enabled", "POST"): ADMIN_ONLY,
+    ("admin.change_role", "POST"): ADMIN_ONLY,
     ("admin.assign_peer_specialist", "POST"): ADMIN_ONLY,
     ("admin.create_invite_code", "POST"): ADMIN_ONLY,
     ("admin.audit_log", "GET"): ADMIN_ONLY,
+    ("admin.export_audit_log", "GET"): ADMIN_ONLY,
     ("groups.my_groups", "GET"): PEER_OR_PARTICIPANT,
     ("groups.new_group", "GET"): PEER_ONLY,
     ("groups.new_group", "POST"): PEER_ONLY,
@@ -126,6 +136,12 @@ MATRIX: dict[tuple[str, str], dict[str, str]] = {
     ("groups.cancel_session", "POST"): GROUP_FACILITATOR_ONLY,
     ("groups.member", "GET"): GROUP_FACILITATOR_ONLY,
     ("groups.member", "POST"): GROUP_FACILITATOR_ONLY,
+    # The dashboard, its flags and exports: the group's own facilitators only, not the admin.
+    ("groups.dashboard", "GET"): GROUP_FACILITATOR_ONLY,
+    ("groups.flag", "GET"): GROUP_FACILITATOR_ONLY,
+    ("groups.flag", "POST"): GROUP_FACILITATOR_ONLY,
+    ("groups.export_members", "GET"): GROUP_FACILITATOR_ONLY,
+    ("groups.export_summary", "GET"): GROUP_FACILITATOR_ONLY,
     ("groups.admin_groups", "GET"): ADMIN_ONLY,
     ("groups.admin_new_group", "GET"): ADMIN_ONLY,
     ("groups.admin_new_group", "POST"): ADMIN_ONLY,
@@ -155,7 +171,6 @@ MATRIX: dict[tuple[str, str], dict[str, str]] = {
     ("family.shared_crisis_plan", "GET"): SHARED_CRISIS_PLAN,
     # Nobody in the world holds a whole-plan consent: crisis plan only is out of its scope.
     ("family.shared_support_plan", "GET"): SHARED_NOTHING_GRANTED,
-    ("family.shared_progress", "GET"): SHARED_PROGRESS,
     # Goals, weekly plans and the log: each participant's own; goal_id and plan_id are the owner's.
     ("goals.inventory", "GET"): OWN_PAGES,
     ("goals.take_inventory", "GET"): OWN_PAGES,
@@ -174,6 +189,7 @@ MATRIX: dict[tuple[str, str], dict[str, str]] = {
     ("goals.copy_plan", "POST"): OWNER_ONLY,
     ("goals.plan_log", "GET"): OWNER_ONLY,
     ("goals.plan_log", "POST"): OWNER_ONLY,
+    ("family.shared_progress", "GET"): SHARED_PROGRESS,
     # Check-ins and progress: the URL names a week, never a person, so each participant
     # only ever reaches their own; the crisis page is for everyone, signed in or not.
     ("checkins.check_in", "GET"): OWN_PAGES,
@@ -218,6 +234,7 @@ def build_world(app: Flask) -> World:
     week = local_week_start(utcnow(), owner.time_zone)
     make_check_in(app, owner, week, now=utcnow())
     values |= {"week": week.isoformat()}
+    values |= {"flag_id": make_flag(app, owner)}
     long_ago = utcnow() - timedelta(days=200)
     make_consent(app, owner, users["family_in_scope"], [Scope.CRISIS_PLAN])
     make_consent(app, owner, users["family_out_of_scope"], [Scope.PROGRESS])

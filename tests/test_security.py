@@ -10,7 +10,7 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import InternalServerError
 
 from tests.factories import PASSWORD, make_admin, make_participant
-from tests.web import csrf_token, login
+from tests.web import CSRF_RE, csrf_token, login
 from wham.audit import AuditEvent
 from wham.errors import render_error
 from wham.extensions import db
@@ -377,3 +377,122 @@ def test_form_fields_carry_no_empty_aria_attributes(client):
     body = client.get("/login").get_data(as_text=True)
     assert '="None"' not in body
     assert 'autocomplete="username"' in body
+
+
+# --- production headers and cookies, read from real responses ----------------------------------
+
+
+@pytest.fixture
+def production_app(app):
+    """The production configuration on the test database, behind one TLS proxy."""
+    from config import ProductionConfig
+    from wham import create_app
+
+    class Production(ProductionConfig):
+        SECRET_KEY = "a-production-like-secret-key-of-plenty-of-characters"  # noqa: S105
+        SQLALCHEMY_DATABASE_URI = app.config["SQLALCHEMY_DATABASE_URI"]
+        ARGON2_TIME_COST, ARGON2_MEMORY_COST, ARGON2_PARALLELISM = 1, 8, 1
+        SMS_BACKEND = "test"
+
+    return create_app(Production)
+
+
+HTTPS = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "198.51.100.20"}
+
+
+def _assert_protective_headers(response, label: str) -> None:
+    headers = response.headers
+    csp = headers.get("Content-Security-Policy", "")
+    directives = dict((part.strip().split(" ", 1) + [""])[:2] for part in csp.split(";") if part.strip())
+    assert "unsafe-inline" not in csp and "unsafe-eval" not in csp, label
+    assert directives.get("frame-ancestors") == "'none'", label
+    assert directives.get("default-src") == "'self'", label
+    assert directives.get("object-src") == "'none'", label
+    assert headers.get("X-Content-Type-Options") == "nosniff", label
+    assert headers.get("X-Frame-Options") == "DENY", label
+    assert headers.get("Referrer-Policy") == "same-origin", label
+
+
+def test_production_responses_carry_hsts_and_secure_cookies(app, production_app):
+    user = make_participant(app)
+    client = production_app.test_client()
+    page = client.get("/login", headers=HTTPS)
+    _assert_protective_headers(page, "GET /login")
+    hsts = page.headers["Strict-Transport-Security"]
+    max_age = int(hsts.split("max-age=")[1].split(";")[0])
+    assert max_age >= 31_536_000 and "includeSubDomains" in hsts
+    token = CSRF_RE.search(page.get_data(as_text=True)).group(1)
+    response = client.post("/login", headers=HTTPS | {"Referer": "https://localhost/login"},
+                           data={"csrf_token": token, "email": user.email, "password": PASSWORD})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    cookies = [c for c in response.headers.getlist("Set-Cookie") if c.startswith("session=")]
+    assert cookies, response.headers
+    for cookie in cookies:
+        attributes = {part.strip().split("=")[0].lower() for part in cookie.split(";")[1:]}
+        assert {"secure", "httponly", "samesite"} <= attributes, cookie
+        assert "SameSite=Lax" in cookie
+    # Signed-in pages, error pages and static files all carry the headers.
+    for path in ("/", "/profile", "/no-such-page", "/static/css/wham.css"):
+        response = client.get(path, headers=HTTPS)
+        assert response.status_code in (200, 302, 404), path
+        _assert_protective_headers(response, path)
+        assert "Strict-Transport-Security" in response.headers, path
+
+
+def test_no_hsts_outside_production(client):
+    assert "Strict-Transport-Security" not in client.get("/login").headers
+
+
+def test_the_production_csrf_check_also_wants_a_same_site_referer(app, production_app):
+    """Over HTTPS a form posted from another site is refused even with a token."""
+    user = make_participant(app)
+    client = production_app.test_client()
+    token = CSRF_RE.search(client.get("/login", headers=HTTPS).get_data(as_text=True)).group(1)
+    response = client.post("/login", headers=HTTPS | {"Referer": "https://evil.example/login"},
+                           data={"csrf_token": token, "email": user.email, "password": PASSWORD})
+    assert response.status_code == 400
+
+
+def test_every_page_a_participant_can_open_carries_the_headers(app):
+    """Every GET route without arguments, as a signed-in participant: the headers are on all."""
+    client = app.test_client()
+    login(client, make_participant(app))
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods or rule.arguments:
+            continue
+        response = client.get(rule.rule)
+        _assert_protective_headers(response, rule.rule)
+        assert "no-store" in response.headers.get("Cache-Control", ""), rule.rule
+        checked += 1
+    assert checked >= 10
+
+
+def test_pages_send_the_session_cookie_again_only_when_the_session_changes(app, client):
+    login(client, make_participant(app))
+    client.get("/profile")
+    assert "Set-Cookie" not in client.get("/profile").headers  # seen seconds ago: nothing to re-sign
+    with client.session_transaction() as sess:
+        sess["last_seen_at"] = time.time() - 2 * 60
+    assert "session=" in client.get("/profile").headers.get("Set-Cookie", "")
+
+
+def test_503_page_when_the_database_fails_while_finding_who_is_signed_in(app, client, monkeypatch):
+    """Bug fix, found by the PostgreSQL restart test (tests/test_faults.py): the error page
+    itself asked the database who is signed in, failed again, and became a 500."""
+    from wham.extensions import login_manager
+
+    login(client, make_participant(app))
+    token = csrf_token(client)
+
+    def database_gone(session_token):
+        raise OperationalError("SELECT users", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(login_manager, "_user_callback", database_gone)
+    monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
+    for response in (client.get("/profile"), client.post("/logout", data={"csrf_token": token}),
+                     client.post("/logout", data={"csrf_token": "wrong"})):
+        assert response.status_code == 503
+        body = response.get_data(as_text=True)
+        assert "not available right now" in body
+        _no_stack_trace(body)

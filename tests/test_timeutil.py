@@ -12,7 +12,9 @@ from wham.timeutil import (
     is_valid_time_zone,
     local_to_utc,
     local_today,
+    next_quiet_start,
     participant_week_start,
+    quiet_hours_end,
     week_start,
 )
 
@@ -94,6 +96,41 @@ def test_quiet_hours_within_a_day(at, expected):
 
 def test_quiet_hours_with_equal_start_and_end_are_off():
     assert in_quiet_hours(time(9, 0), time(9, 0), time(9, 0)) is False
+
+
+NIGHT = ("America/New_York", time(21, 0), time(8, 0))
+
+
+@pytest.mark.parametrize(("moment", "expected"), [
+    (datetime(2026, 3, 4, 17, 0, tzinfo=UTC), datetime(2026, 3, 4, 17, 0, tzinfo=UTC)),  # noon
+    (datetime(2026, 3, 5, 1, 59, tzinfo=UTC), datetime(2026, 3, 5, 1, 59, tzinfo=UTC)),  # 20:59
+    (datetime(2026, 3, 5, 2, 0, tzinfo=UTC), datetime(2026, 3, 5, 13, 0, tzinfo=UTC)),   # 21:00
+    (datetime(2026, 3, 5, 7, 0, tzinfo=UTC), datetime(2026, 3, 5, 13, 0, tzinfo=UTC)),   # 02:00
+    (datetime(2026, 3, 5, 13, 0, tzinfo=UTC), datetime(2026, 3, 5, 13, 0, tzinfo=UTC)),  # 08:00
+    # Over the spring-forward night the morning comes an hour sooner in UTC.
+    (datetime(2026, 3, 8, 3, 0, tzinfo=UTC), datetime(2026, 3, 8, 12, 0, tzinfo=UTC)),
+])
+def test_quiet_hours_end_is_the_moment_or_the_next_morning(moment, expected):
+    assert quiet_hours_end(moment, *NIGHT) == expected
+
+
+def test_quiet_hours_end_within_a_day_and_without_quiet_hours():
+    lunch = ("America/New_York", time(13, 0), time(14, 0))
+    assert quiet_hours_end(datetime(2026, 3, 4, 18, 30, tzinfo=UTC), *lunch) == datetime(
+        2026, 3, 4, 19, 0, tzinfo=UTC)
+    moment = datetime(2026, 3, 5, 7, 0, tzinfo=UTC)
+    assert quiet_hours_end(moment, "America/New_York", time(9, 0), time(9, 0)) == moment
+
+
+def test_next_quiet_start_is_the_next_evening():
+    assert next_quiet_start(datetime(2026, 3, 4, 17, 0, tzinfo=UTC), *NIGHT) == datetime(
+        2026, 3, 5, 2, 0, tzinfo=UTC)  # 21:00 the same day
+    assert next_quiet_start(datetime(2026, 3, 5, 2, 0, tzinfo=UTC), *NIGHT) == datetime(
+        2026, 3, 6, 2, 0, tzinfo=UTC)  # at 21:00 itself: the next evening
+    assert next_quiet_start(datetime(2026, 3, 5, 13, 0, tzinfo=UTC), *NIGHT) == datetime(
+        2026, 3, 6, 2, 0, tzinfo=UTC)
+    assert next_quiet_start(datetime(2026, 3, 5, 13, 0, tzinfo=UTC), "America/New_York",
+                            time(9, 0), time(9, 0)) is None
 
 
 @pytest.mark.parametrize("name", ["America/New_York", "Pacific/Honolulu", "Europe/Madrid",

@@ -27,8 +27,8 @@ def create_app(config: str | type | None = None) -> Flask:
     )
     app.config.from_object(config_class)
 
-    from wham import database, errors, i18n, navigation, security
-    from wham.extensions import csrf, db, limiter, login_manager, migrate
+    from wham import charts, database, errors, i18n, navigation, security
+    from wham.extensions import csrf, db, limiter, login_manager, mail, migrate
 
     database.configure_engine(app)
     db.init_app(app)
@@ -36,7 +36,9 @@ def create_app(config: str | type | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
+    mail.init_app(app)
     i18n.init_app(app)
+    charts.init_app(app)
     navigation.init_app(app)
     security.init_app(app)
     errors.init_app(app)
@@ -66,6 +68,10 @@ def create_app(config: str | type | None = None) -> Flask:
     from wham.sms.routes import bp as sms_bp
 
     app.register_blueprint(sms_bp)
+
+    from wham import nudges
+
+    nudges.init_app(app)
 
     from wham import cli, scheduler
 

@@ -5,8 +5,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from flask import has_request_context, request
-from sqlalchemy import JSON, ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, ForeignKey, String, event, insert
+from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
 
 from wham.database import UTCDateTime
 from wham.extensions import db
@@ -56,3 +56,45 @@ def record(
     )
     db.session.add(event)
     return event
+
+
+def record_for_each(
+    action: str,
+    subjects: list[User],
+    *,
+    actor: User | None = None,
+    obj: Any = None,
+    now: datetime | None = None,
+    **details: Any,
+) -> int:
+    """One event per subject (say, each member a facilitator's dashboard showed), written in
+    one INSERT however many there are. Like record(), the caller's commit makes them durable."""
+    common = {"occurred_at": now or utcnow(), "actor_id": actor.id if actor is not None else None,
+              "action": action, "object_type": type(obj).__name__ if obj is not None else None,
+              "object_id": getattr(obj, "id", None),
+              "ip_address": request.remote_addr if has_request_context() else None,
+              "details": details}
+    if subjects:
+        db.session.execute(insert(AuditEvent), [common | {"subject_id": s.id} for s in subjects])
+    return len(subjects)
+
+
+class AuditLogIsAppendOnly(RuntimeError):
+    """Something tried to change or remove an audit event."""
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_changed_events(session: Session, flush_context, instances) -> None:
+    for obj in session.deleted:
+        if isinstance(obj, AuditEvent):
+            raise AuditLogIsAppendOnly("audit events are never deleted")
+    for obj in session.dirty:
+        if isinstance(obj, AuditEvent) and session.is_modified(obj):
+            raise AuditLogIsAppendOnly("audit events are never changed")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_bulk_changes(state: ORMExecuteState) -> None:
+    if (state.is_update or state.is_delete) and any(
+            mapper.class_ is AuditEvent for mapper in state.all_mappers):
+        raise AuditLogIsAppendOnly("audit events are never changed or deleted")

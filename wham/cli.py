@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from wham.accounts import services as accounts
 from wham.accounts.models import Role, User
+from wham.accounts.password_policy import Weakness, weakness
 from wham.extensions import db
 from wham.timeutil import is_valid_time_zone, utcnow
 from wham.validators import PASSWORD_MIN_LENGTH
@@ -34,6 +35,10 @@ def create_admin(email: str, name: str, time_zone: str | None, password: str) ->
         raise click.BadParameter("use 254 characters or fewer", param_hint="--email")
     if len(password) < PASSWORD_MIN_LENGTH:
         raise click.BadParameter(f"use at least {PASSWORD_MIN_LENGTH} characters", param_hint="password")
+    problem = weakness(password, [email, name])
+    if problem not in (None, Weakness.TOO_SHORT):
+        raise click.BadParameter(f"too easy to guess ({problem.value.replace('_', ' ')}); "
+                                 "try a short sentence only you would think of", param_hint="password")
     if not is_valid_time_zone(time_zone):
         raise click.BadParameter("not an IANA time zone", param_hint="--time-zone")
     account = accounts.NewAccount(email=email, display_name=name, password=password,
@@ -46,8 +51,14 @@ def create_admin(email: str, name: str, time_zone: str | None, password: str) ->
 
 
 @click.command("demo")
+@click.option("--large", is_flag=True,
+              help="A county-scale program for benchmarks (10,000 participants, a year of history).")
+@click.option("--participants", type=click.IntRange(1), default=10_000, show_default=True,
+              help="With --large.")
+@click.option("--weeks", type=click.IntRange(1, 520), default=52, show_default=True,
+              help="Weeks of history, with --large.")
 @with_appcontext
-def demo() -> None:
+def demo(large: bool, participants: int, weeks: int) -> None:
     """Load the demo program when the database is empty (never in production)."""
     if not current_app.config["DEMO_DATA_ALLOWED"]:
         raise click.ClickException("demo data is not allowed in this environment")
@@ -55,12 +66,32 @@ def demo() -> None:
 
     if db.session.scalar(select(func.count(User.id))):
         click.echo("The database already has data; demo data not loaded.")
+    elif large:
+        _load_large(participants, weeks)
+        return
     else:
         load_demo(utcnow())
         click.echo("Demo program loaded.")
     click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
     for role, email in DEMO_LOGINS:
         click.echo(f"  {role:18} {email}")
+
+
+def _load_large(participants: int, weeks: int) -> None:
+    import time
+
+    from wham.demo import DEMO_PASSWORD
+    from wham.demo_large import LargeLogins, Scale, load_large_demo
+
+    peers = max(1, round(participants * 40 / 10_000))
+    groups = max(1, round(participants * 700 / 10_000))
+    started = time.perf_counter()
+    counts = load_large_demo(utcnow(), Scale(participants, peers, groups, weeks))
+    click.echo(f"Large program loaded in {time.perf_counter() - started:.0f} s:")
+    for table, count in counts.items():
+        click.echo(f"  {table:22} {count:>10,}")
+    click.echo(f"Sign in as {LargeLogins.participant}, {LargeLogins.peer_specialist} or "
+               f"{LargeLogins.admin} (password {DEMO_PASSWORD}).")
 
 
 def init_app(app: Flask) -> None:

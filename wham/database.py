@@ -1,11 +1,15 @@
-"""Database plumbing shared by every domain: UTC datetimes and SQLite settings."""
+"""Database plumbing shared by every domain: UTC datetimes, SQLite settings, and saving a new
+row that a double tap may have saved a moment before."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from flask import Flask
 from sqlalchemy import DateTime, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.types import TypeDecorator
 
 
@@ -51,3 +55,19 @@ def configure_engine(app: Flask) -> None:
 def _on_connect(dbapi_connection, connection_record) -> None:
     if type(dbapi_connection).__module__.startswith("sqlite3"):
         _sqlite_pragmas(dbapi_connection, connection_record)
+
+
+T = TypeVar("T")
+
+
+def write_again_if_raced(write: Callable[..., T], *args) -> T:
+    """Run `write`, which looks for its row and then adds or changes it. When two requests add
+    the same new row at once (a double tap), the database refuses the second: roll back and
+    run it again, and this time it finds the row the other made and changes it."""
+    from wham.extensions import db
+
+    try:
+        return write(*args)
+    except IntegrityError:
+        db.session.rollback()
+        return write(*args)

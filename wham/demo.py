@@ -68,4 +68,10 @@ def load_demo(now: datetime) -> dict[str, User]:
     from wham.checkins.demo import load_checkins_demo
 
     load_checkins_demo(people, now)
+    from wham.groups.demo import load_group_flags_demo
+
+    load_group_flags_demo(people, now)  # the follow-up rules look at the check-ins
+    from wham.nudges.demo import load_nudges_demo
+
+    load_nudges_demo(people, now)
     return people

@@ -1,13 +1,13 @@
 """Friendly error pages for every error status; never a stack trace."""
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, g, render_template
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
-from wham.extensions import db
+from wham.extensions import db, login_manager
 
 MESSAGES = {
     400: (_l("Something was wrong with that request"),
@@ -27,8 +27,12 @@ MESSAGES = {
 
 def render_error(code: int, message=None):
     title, default_message = MESSAGES.get(code, MESSAGES[500])
-    return render_template("errors/error.html", code=code, title=title,
-                           message=message or default_message), code
+    try:
+        return render_template("errors/error.html", code=code, title=title,
+                               message=message or default_message), code
+    except OperationalError:
+        # The database went away while the page asked who is signed in: say so instead.
+        return _database_unavailable(None)
 
 
 def _http_error(error: HTTPException):
@@ -41,9 +45,13 @@ def _csrf_error(error: CSRFError):
                                 "Please go back, reload the page, and try again."))
 
 
-def _database_unavailable(error: OperationalError):
+def _database_unavailable(error: OperationalError | None):
     db.session.rollback()
-    return render_error(503)
+    # The page itself must not need the database: shown as to a visitor not signed in, since
+    # looking up who is signed in would fail again.
+    g._login_user = login_manager.anonymous_user()
+    title, message = MESSAGES[503]
+    return render_template("errors/error.html", code=503, title=title, message=message), 503
 
 
 def _unexpected(error: Exception):

@@ -1,11 +1,22 @@
-"""Language and time zone for each request: the profile first, else the browser."""
+"""Language and time zone for each request (the profile first, else the browser), and the date
+shapes pages use, written the way each language writes them."""
 from __future__ import annotations
 
-from flask import Flask, current_app, request
-from flask_babel import get_locale
+from datetime import date, datetime
+
+from flask import Flask, current_app, g, request
+from flask_babel import format_date, format_time, get_locale, get_translations
 from flask_login import current_user
 
 from wham.extensions import babel
+
+# CLDR patterns per language for the short dates pages show; English is the fallback.
+DATE_SHAPES = {
+    "weekday_day_month": {"en": "EEEE, MMM d", "es": "EEEE, d 'de' MMM"},
+    "short_weekday_day_month": {"en": "EEE, MMM d", "es": "EEE, d MMM"},
+    "day_month": {"en": "MMM d", "es": "d MMM"},
+    "short_weekday_day": {"en": "EEE d", "es": "EEE d"},
+}
 
 
 def select_locale() -> str:
@@ -21,9 +32,52 @@ def select_timezone() -> str | None:
     return None
 
 
+def current_language() -> str:
+    locale = get_locale()
+    return locale.language if locale else "en"
+
+
+def format_day(day: date, shape: str = "day_month") -> str:
+    """A day in one of DATE_SHAPES, e.g. "Friday, Jul 3" / "viernes, 3 de jul"."""
+    patterns = DATE_SHAPES[shape]
+    return format_date(day, patterns.get(current_language(), patterns["en"]))
+
+
+def format_moment(moment: datetime, shape: str = "short_weekday_day_month") -> str:
+    """A local date and time, e.g. "Fri, Jul 3, 6:00 PM" / "vie, 3 jul, 18:00". The value is
+    shown as given: convert it to the right time zone first."""
+    return f"{format_day(moment.date(), shape)}, {format_time(moment.time(), 'short', rebase=False)}"
+
+
+_catalogs: dict = {}
+
+
+def _translations():
+    """The current locale's catalog: Flask-Babel's, kept per locale once the request has chosen
+    its locale (also inside `force_locale`); before that, Flask-Babel's own look-up."""
+    state = g.get("_flask_babel") if g else None
+    locale = getattr(state, "babel_locale", None)
+    if locale is None:
+        return get_translations()
+    catalog = _catalogs.get(locale)
+    if catalog is None:
+        catalog = _catalogs[locale] = get_translations()
+    return catalog
+
+
 def init_app(app: Flask) -> None:
     # Catalogs live in wham/translations (Flask-Babel's default, relative to the package).
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    # The same catalogs as Flask-Babel's own template callables, found in one look-up: a page
+    # calls gettext hundreds of times and Flask-Babel's path costs several context look-ups.
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _translations().ugettext(s),
+        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        pgettext=lambda c, s: _translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+        newstyle=True)
+    app.add_template_filter(format_day, "day")
+    app.add_template_filter(format_moment, "moment")
 
     @app.context_processor
     def _language():

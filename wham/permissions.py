@@ -143,6 +143,18 @@ def load_group_member_for(user: User, group_id: int, member_id: int):
     return group, membership
 
 
+def load_group_flag_for(user: User, group_id: int, member_id: int, flag_id: int):
+    """A flag about an active member of a group `user` facilitates, as (group, membership,
+    flag); a flag about anyone else (or none) answers 404."""
+    from wham.checkins.models import Flag
+
+    group, membership = load_group_member_for(user, group_id, member_id)
+    flag = db.session.get(Flag, flag_id)
+    if flag is None or flag.user_id != membership.user_id:
+        abort(404)
+    return group, membership, flag
+
+
 def load_membership_for(user: User, group_id: int):
     """The caller's own active membership of a group; 404 when they are not in it."""
     from wham.groups.models import Membership

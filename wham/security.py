@@ -20,6 +20,11 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
        "base-uri 'none'; object-src 'none'")
 
 
+# The idle clock is restarted at most once a minute, so most pages leave the session cookie
+# as it is instead of signing and sending it again (SESSION_REFRESH_EACH_REQUEST is off).
+LAST_SEEN_RESOLUTION_SECONDS = 60
+
+
 def safe_next_url(target: str | None) -> str | None:
     """`target` when it is a path on this site, else None (no open redirects)."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
@@ -63,7 +68,8 @@ def _enforce_session_timeouts():
               "info")
         return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")
                                 if request.method == "GET" else None))
-    session["last_seen_at"] = now
+    if now - session.get("last_seen_at", 0) >= LAST_SEEN_RESOLUTION_SECONDS:
+        session["last_seen_at"] = now
     return None
 
 

@@ -79,7 +79,14 @@ def local_week_start(now: datetime, tz_name: str, first_weekday: int = 0) -> dat
 
 
 def participant_week_start(now: datetime, tz_name: str) -> date:
-    """The first day of the program week holding `now` in the person's own time zone."""
+    """The first day of the program week holding `now` in the person's own time zone.
+
+    When a participant changes time zone, weeks follow the zone they have now. Nothing saved
+    moves: a weekly plan or check-in belongs to the week (its first day's date) it was saved
+    for. "This week" is the week holding today's date in the new zone, and a week's check-in
+    closes two days after that week ends there. Moving east can start the next week a few
+    hours early and close last week's check-in sooner; moving west can bring the week before
+    back for a few hours, with its own plan and check-in, never a second one."""
     from flask import current_app
 
     return local_week_start(now, tz_name, current_app.config["WEEK_STARTS_ON"])
@@ -92,3 +99,29 @@ def in_quiet_hours(local_time: time, quiet_start: time, quiet_end: time) -> bool
     if quiet_start < quiet_end:
         return quiet_start <= local_time < quiet_end
     return local_time >= quiet_start or local_time < quiet_end
+
+
+def quiet_hours_end(moment: datetime, tz_name: str, quiet_start: time, quiet_end: time) -> datetime:
+    """`moment` itself outside the person's quiet hours, else the end of those quiet hours
+    (next morning for a span across midnight such as 21:00-08:00): when a text may go out."""
+    local = to_local(moment, tz_name)
+    if not in_quiet_hours(local.time(), quiet_start, quiet_end):
+        return moment
+    day = local.date()
+    if quiet_start > quiet_end and local.time() >= quiet_start:
+        day += timedelta(days=1)
+    return local_to_utc(day, quiet_end, tz_name)
+
+
+def next_quiet_start(moment: datetime, tz_name: str, quiet_start: time,
+                     quiet_end: time) -> datetime | None:
+    """When the person's quiet hours next begin after `moment` (a text still waiting then
+    expires, so a retry never arrives at night); None without quiet hours."""
+    if quiet_start == quiet_end:
+        return None
+    day = to_local(moment, tz_name).date()
+    for offset in range(3):
+        start = local_to_utc(day + timedelta(days=offset), quiet_start, tz_name)
+        if start > moment:
+            return start
+    raise AssertionError("quiet hours begin at least once a day")

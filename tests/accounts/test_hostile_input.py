@@ -100,3 +100,31 @@ def test_user_search_never_fails(app, client):
         assert MARKUP not in response.get_data(as_text=True)
     assert client.get("/admin/users?page=-5").status_code == 200
     assert client.get("/admin/users?page=abc").status_code == 200
+
+
+def test_role_form(app, client):
+    login(client, make_admin(app))
+    peer = make_peer_specialist(app)
+    for value in ("", "participant", "family", "not-a-role", MARKUP, "x" * 10_000, "ad\x00min"):
+        response = post_form(client, f"/admin/users/{peer.id}/role", {"role": value})
+        assert response.status_code == 302, value
+        page = client.get(response.headers["Location"]).get_data(as_text=True)
+        assert "Choose a role from the list." in page, value
+        assert MARKUP not in page
+        with app.app_context():
+            assert db.session.get(User, peer.id).role.value == "peer_specialist"
+
+
+def test_blank_looking_choices_are_refused_not_a_crash(app, client):
+    """Bug fix, found by tests/test_property_input.py: Optional() on a select cleared the
+    "not a choice" error for spaces, and int("   ") then failed with a 500."""
+    login(client, make_admin(app))
+    person = make_participant(app)
+    response = post_form(client, f"/admin/users/{person.id}/peer-specialist",
+                         {"peer_specialist": "   "})
+    assert response.status_code == 302
+    assert "Choose a peer specialist from the list." in client.get(
+        response.headers["Location"]).get_data(as_text=True)
+    for args in ({"role": "   "}, {"role": "\t"}, {"q": "kim"}, {}):
+        assert client.get("/admin/users", query_string=args).status_code == 200, args
+    assert client.get("/admin/audit", query_string={"action": "  "}).status_code == 200

@@ -236,6 +236,17 @@ def test_progress_shows_charts_with_tables_for_the_week(app, client, participant
 def test_progress_for_a_new_participant_says_what_comes_next(client, participant):
     page = client.get("/progress").get_data(as_text=True)
     assert "Nothing to show yet" in page and "Take the self-inventory" in page
+    assert 'href="/inventory/take"' in page  # the inventory is reached from Progress
+
+
+def test_progress_links_to_the_self_inventory_and_is_marked_in_the_navigation(app, client,
+                                                                              participant):
+    make_inventory(app, participant)
+    page = client.get("/progress").get_data(as_text=True)
+    assert 'href="/inventory"' in page
+    assert '<a href="/progress" aria-current="page">' in page
+    inventory = client.get("/inventory").get_data(as_text=True)
+    assert '<a href="/progress" aria-current="true">' in inventory  # its section
 
 
 def _history(app, weeks: int):
@@ -266,3 +277,32 @@ def test_progress_page_query_count_does_not_grow_with_history(app, query_counter
         assert response.status_code == 200
         counts.append(counter.count)
     assert counts[0] == counts[1], counts
+
+
+def test_another_participant_at_the_same_week_only_ever_sees_and_changes_their_own(app, client,
+                                                                                  participant):
+    url = f"/check-in/{this_week(participant)}"
+    post_form(client, url, VALID | {"helped": "Calling my sponsor", "support": "soon"})
+    stranger = make_participant(app)
+    theirs = app.test_client()
+    login(theirs, stranger)
+    page = theirs.get(url).get_data(as_text=True)
+    assert "Calling my sponsor" not in page
+    assert "You checked in for this week already" not in page
+    assert "Calling my sponsor" not in theirs.get("/progress").get_data(as_text=True)
+    post_form(theirs, url, VALID | {"helped": "Music", "stress": "9"})
+    mine, other = saved(app, participant), saved(app, stranger)
+    assert (mine.helped, mine.stress) == ("Calling my sponsor", 4)
+    assert (other.helped, other.stress, other.user_id) == ("Music", 9, stranger.id)
+
+
+def test_checking_in_before_the_week_is_over_says_until_when_answers_can_change(app, client,
+                                                                               participant):
+    week = local_week_start(utcnow(), participant.time_zone)
+    last_day = week + timedelta(days=8)
+    page = client.get(f"/check-in/{week.isoformat()}").get_data(as_text=True)
+    assert "This week is not over yet." in page
+    assert f"until the end of {last_day:%A}, {last_day:%b} {last_day.day}." in page
+    make_check_in(app, participant, week - timedelta(days=14))
+    old = client.get(f"/check-in/{(week - timedelta(days=14)).isoformat()}").get_data(as_text=True)
+    assert "This week is not over yet." not in old

@@ -14,6 +14,8 @@ from wham.audit import AuditEvent
 from wham.checkins import services
 from wham.checkins.models import CheckIn, Flag, FlagReason, Support
 from wham.extensions import db
+from wham.goals import services as goals
+from wham.groups import flags as follow_up
 
 WEEK = date(2026, 3, 2)  # a Monday; US clocks spring forward on Sunday March 8, 2026
 
@@ -47,6 +49,22 @@ def test_saving_twice_in_a_week_changes_the_one_check_in(app, app_ctx):
     assert (saved.days_done, saved.stress) == (5, 7)
 
 
+def test_a_double_tapped_new_check_in_changes_the_one_check_in(app, app_ctx, monkeypatch):
+    user = _user(app)
+    first = services.save_check_in(user, WEEK, answers(days_done=2), inside_week(user, WEEK))
+    real, calls = services.check_in_for_week, []
+
+    def missed_once(*args):  # as when the other tap inserted the row just after this one looked
+        calls.append(args)
+        return None if len(calls) == 1 else real(*args)
+
+    monkeypatch.setattr(services, "check_in_for_week", missed_once)
+    again = services.save_check_in(user, WEEK, answers(days_done=6), inside_week(user, WEEK))
+    assert len(calls) == 2 and not again.created
+    assert again.check_in.id == first.check_in.id and again.check_in.days_done == 6
+    assert _count(CheckIn, user_id=user.id) == 1
+
+
 def test_each_week_and_each_person_has_their_own(app, app_ctx):
     user, other = _user(app), _user(app)
     services.save_check_in(user, WEEK, answers(), inside_week(user, WEEK))
@@ -70,10 +88,12 @@ def test_a_week_stays_open_until_two_days_after_it_ends_in_local_time(app, app_c
     user = _user(app, time_zone=tz)
     assert services.is_open(user, WEEK, last_open_utc)
     services.save_check_in(user, WEEK, answers(), last_open_utc)
-    closes = last_open_utc + timedelta(minutes=1)
-    assert not services.is_open(user, WEEK, closes)
-    with pytest.raises(services.CheckInClosed):
-        services.save_check_in(user, WEEK, answers(days_done=7), closes)
+    closes = last_open_utc + timedelta(minutes=1)  # local midnight: the deadline itself
+    assert services.edit_deadline(user, WEEK) == closes
+    for moment in (closes, closes + timedelta(minutes=1)):
+        assert not services.is_open(user, WEEK, moment)
+        with pytest.raises(services.CheckInClosed):
+            services.save_check_in(user, WEEK, answers(days_done=7), moment)
     assert services.check_in_for_week(user.id, WEEK).days_done == 3  # unchanged
 
 
@@ -116,8 +136,46 @@ def test_a_participant_who_moves_zone_keeps_the_weeks_in_their_new_zone(app, app
     assert services.current_week(user, now) == WEEK
 
 
+def test_moving_east_closes_last_weeks_check_in_sooner(app, app_ctx):
+    # Weeks follow the zone the person has now (wham.timeutil.participant_week_start).
+    user = _user(app, time_zone="America/Los_Angeles")
+    services.save_check_in(user, WEEK, answers(), inside_week(user, WEEK))
+    tuesday_evening_la = datetime(2026, 3, 11, 1, 0, tzinfo=UTC)  # 02:00 Wednesday in Berlin
+    assert services.is_open(user, WEEK, tuesday_evening_la)
+    user.time_zone = "Europe/Berlin"
+    db.session.commit()
+    assert services.edit_deadline(user, WEEK) == datetime(2026, 3, 10, 23, 0, tzinfo=UTC)
+    assert not services.is_open(user, WEEK, tuesday_evening_la)
+    with pytest.raises(services.CheckInClosed):
+        services.save_check_in(user, WEEK, answers(days_done=6), tuesday_evening_la)
+    assert services.check_in_for_week(user.id, WEEK).days_done == 3
+    assert services.week_to_check_in(user, tuesday_evening_la) == WEEK + timedelta(days=7)
+
+
+def test_moving_west_keeps_the_check_in_saved_for_the_new_week(app, app_ctx):
+    user = _user(app, time_zone="America/New_York")
+    monday_1am_new_york = datetime(2026, 3, 9, 5, 0, tzinfo=UTC)
+    services.save_check_in(user, WEEK + timedelta(days=7), answers(days_done=1),
+                           monday_1am_new_york)
+    user.time_zone = "Pacific/Honolulu"  # Sunday evening there: the week of WEEK again
+    db.session.commit()
+    assert services.current_week(user, monday_1am_new_york) == WEEK
+    assert services.week_to_check_in(user, monday_1am_new_york) == WEEK  # not done yet
+    services.save_check_in(user, WEEK, answers(days_done=4), monday_1am_new_york)
+    with pytest.raises(services.CheckInClosed):  # next week has not begun in Honolulu
+        services.save_check_in(user, WEEK + timedelta(days=7), answers(days_done=2),
+                               monday_1am_new_york)
+    monday_in_honolulu = datetime(2026, 3, 9, 10, 0, tzinfo=UTC)
+    again = services.save_check_in(user, WEEK + timedelta(days=7), answers(days_done=2),
+                                   monday_in_honolulu)
+    assert not again.created  # the same check-in as before the move, changed
+    days = dict(db.session.execute(select(CheckIn.week_start, CheckIn.days_done)
+                                   .where(CheckIn.user_id == user.id)).all())
+    assert days == {WEEK: 4, WEEK + timedelta(days=7): 2}
+
+
 def test_week_to_check_in_offers_last_week_while_it_is_open_and_not_done(app, app_ctx):
-    user = _user(app)
+    user = _user(app, created_at=datetime(2026, 2, 1, tzinfo=UTC))
     monday = datetime(2026, 3, 9, 14, 0, tzinfo=UTC)  # Monday morning in New York
     assert services.week_to_check_in(user, monday) == WEEK
     services.save_check_in(user, WEEK, answers(), monday)
@@ -125,6 +183,24 @@ def test_week_to_check_in_offers_last_week_while_it_is_open_and_not_done(app, ap
     user2 = _user(app)
     thursday = datetime(2026, 3, 12, 14, 0, tzinfo=UTC)  # last week closed on Wednesday
     assert services.week_to_check_in(user2, thursday) == WEEK + timedelta(days=7)
+
+
+def test_someone_who_joined_this_week_is_not_asked_about_last_week(app, app_ctx):
+    monday = datetime(2026, 3, 9, 14, 0, tzinfo=UTC)  # last week is still open
+    newcomer = _user(app, created_at=monday - timedelta(hours=2))  # joined this morning
+    assert services.week_to_check_in(newcomer, monday) == WEEK + timedelta(days=7)
+    joined_sunday = _user(app, created_at=datetime(2026, 3, 9, 3, 0, tzinfo=UTC))  # 23:00 Sun
+    assert services.week_to_check_in(joined_sunday, monday) == WEEK
+    # History from before the account's date (the demo, an import) counts as taking part.
+    with_history = _user(app, created_at=monday)
+    services.save_check_in(with_history, WEEK - timedelta(days=7), answers(),
+                           inside_week(with_history, WEEK - timedelta(days=7)))
+    assert services.week_to_check_in(with_history, monday) == WEEK
+    planned = _user(app, created_at=monday)
+    goal = goals.create_goal(planned, goals.GoalDraft("sleep", "Rest"), inside_week(planned, WEEK))
+    goals.save_plan(planned, goal, goals.PlanDraft("Bed by 11", "", "nights", 3, 8),
+                    inside_week(planned, WEEK))
+    assert services.week_to_check_in(planned, monday) == WEEK
 
 
 def test_program_week_may_start_on_sunday(app, app_ctx, monkeypatch):
@@ -211,6 +287,34 @@ def test_phq9_total_at_the_configured_threshold_raises_a_flag(app, app_ctx, meas
     assert _reasons(other.id) == []
 
 
+def test_gad7_total_at_the_configured_threshold_raises_a_flag(app, app_ctx, measures_on,
+                                                              monkeypatch):
+    just_below, at = _user(app), _user(app)
+    services.save_check_in(just_below, WEEK, answers(phq9=[0] * 9, gad7=[3, 3, 2, 2, 2, 2, 0]),
+                           inside_week(just_below, WEEK))  # 14, moderate
+    result = services.save_check_in(at, WEEK, answers(phq9=[0] * 9, gad7=[3, 3, 3, 2, 2, 2, 0]),
+                                    inside_week(at, WEEK))  # 15, severe (the default threshold)
+    assert _reasons(just_below.id) == []
+    assert _reasons(at.id) == [FlagReason.GAD7_THRESHOLD]
+    assert result.needs_support_page
+    monkeypatch.setitem(app.config, "SAFETY_GAD7_THRESHOLD", 10)  # configuration, not code
+    services.save_check_in(just_below, WEEK, answers(phq9=[0] * 9, gad7=[2, 2, 2, 2, 2, 0, 0]),
+                           inside_week(just_below, WEEK))  # 10
+    assert _reasons(just_below.id) == [FlagReason.GAD7_THRESHOLD]
+
+
+def test_no_gad7_flag_when_the_program_does_not_ask_it(app, app_ctx, monkeypatch):
+    monkeypatch.setitem(app.config, "CHECKIN_GAD7_ENABLED", False)
+    user = _user(app)
+    saved = services.save_check_in(user, WEEK, answers(gad7=[3] * 7), inside_week(user, WEEK))
+    assert saved.check_in.gad7_score is None and _reasons(user.id) == []
+
+
+def test_every_flag_reason_fits_its_column_and_has_a_label():
+    assert all(len(reason.value) <= 20 for reason in FlagReason)  # String(20), not a native enum
+    assert set(follow_up.REASON_LABELS) == set(FlagReason)
+
+
 def test_low_who5_raises_a_flag_at_the_configured_minimum(app, app_ctx, monkeypatch):
     user, other, third = _user(app), _user(app), _user(app)
     services.save_check_in(user, WEEK, answers(who5=[2, 1, 1, 2, 1]), inside_week(user, WEEK))
@@ -227,13 +331,14 @@ def test_several_triggers_raise_one_flag_each(app, app_ctx, measures_on):
     services.save_check_in(user, WEEK, answers(support=Support.NOW, who5=[0] * 5,
                                                phq9=[3] * 9, gad7=[3] * 7), inside_week(user, WEEK))
     assert _reasons(user.id) == sorted([FlagReason.SUPPORT_NOW, FlagReason.PHQ9_ITEM9,
-                                        FlagReason.PHQ9_THRESHOLD, FlagReason.WHO5_LOW])
+                                        FlagReason.PHQ9_THRESHOLD, FlagReason.GAD7_THRESHOLD,
+                                        FlagReason.WHO5_LOW])
 
 
 def test_no_flag_for_an_ordinary_week(app, app_ctx, measures_on):
     user = _user(app)
     result = services.save_check_in(user, WEEK, answers(phq9=[1, 1, 1, 1, 1, 1, 1, 1, 0],
-                                                        gad7=[3] * 7), inside_week(user, WEEK))
+                                                        gad7=[2] * 7), inside_week(user, WEEK))
     assert not result.needs_support_page and _count(Flag) == 0
 
 

@@ -63,7 +63,7 @@ def page(browser, live_server):
 
 def screenshot(page, name: str) -> Path:
     """Save a full-page PNG under test-output/screenshots for people to look at."""
-    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOT_DIR / f"{name}.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(path), full_page=True)
     return path

@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import screenshot
+from tests.e2e.pages import assert_page_ok
 from tests.factories import PASSWORD, make_participant
 
 pytestmark = pytest.mark.e2e
@@ -55,6 +56,9 @@ def test_share_crisis_plan_accept_then_revoke(app, browser, live_server):
     maria.get_by_role("button", name="Sign and make the link").click()
     link = maria.locator(".one-time-link code").inner_text()
     assert "/invitation/" in link
+    # No mail server here: the page says to send the link by hand.
+    expect(maria.get_by_text("Send this link to Ana yourself")).to_be_visible()
+    screenshot(maria, "family-invite-link-phone")
 
     # The family member opens the link, reads the same text, creates an account, accepts.
     ana_context = browser.new_context(viewport={"width": 360, "height": 740},
@@ -63,6 +67,7 @@ def test_share_crisis_plan_accept_then_revoke(app, browser, live_server):
     ana.goto("/invitation/" + link.split("/invitation/")[1])
     expect(ana.get_by_text("The crisis plan only")).to_be_visible()
     expect(ana.get_by_text("Signed by Maria Alvarez")).to_be_visible()
+    assert_page_ok(ana)
     ana.get_by_label("Your name").fill("Ana")
     ana.get_by_label("Email").fill("ana.e2e@example.org")
     ana.get_by_label("Password", exact=True).fill(PASSWORD)
@@ -75,6 +80,7 @@ def test_share_crisis_plan_accept_then_revoke(app, browser, live_server):
     expect(ana.get_by_text("I stay in my room all day")).to_be_visible()
     expect(ana.get_by_text("Please keep this private.")).to_be_visible()
     expect(ana.get_by_text("Walks by the river")).to_have_count(0)  # outside the crisis plan
+    assert_page_ok(ana)
     screenshot(ana, "family-view-phone")
 
     # The participant stops sharing; Ana's next click is refused, clearly.
@@ -88,6 +94,7 @@ def test_share_crisis_plan_accept_then_revoke(app, browser, live_server):
     ana.get_by_role("link", name="Back to Maria").click()
     expect(ana.get_by_role("heading", name="Maria is no longer sharing this with you")).to_be_visible()
     expect(ana.get_by_text("I stay in my room all day")).to_have_count(0)
+    assert_page_ok(ana)
     screenshot(ana, "family-view-revoked-phone")
     ana.get_by_role("link", name="Back to my list").click()
     expect(ana).to_have_url(re.compile(r"/shared$"))

@@ -104,6 +104,11 @@ def test_inventory_goal_plan_and_log(page, app, monkeypatch):
     page.locator('input[name="confidence_next"][value="8"]').check()
     page.get_by_role("button", name="Save my check-in").click()
     expect(page.get_by_text("Thank you. Your check-in is saved.")).to_be_visible()
+    chart = page.get_by_role("img", name="Days you did your plan, and days you planned, each week")
+    expect(chart).to_be_visible()
+    expect(chart.locator("text").last).to_have_text(f"{yesterday:%b} {yesterday.day}")  # this week
+    expect(chart.locator("rect.chart-planned")).to_have_count(2)  # the legend and this week
+    expect(chart.locator("rect.chart-bar")).to_have_count(2)
     page.get_by_text("Show as a table").first.click()
     week_row = page.locator("table").first.locator("tbody tr").first
     expect(week_row.locator("td")).to_have_text(["3", "1"])  # planned, done

@@ -10,6 +10,7 @@ from wham.accounts.models import User
 from wham.extensions import db
 from wham.family import services
 from wham.family.models import Consent, Scope
+from wham.family.statement import build_statement, statement_digest
 from wham.timeutil import local_today, utcnow
 
 
@@ -21,6 +22,13 @@ def make_plan(app: Flask, owner: User, contacts=(("Ana", "Sister", "+1 202-555-0
             db.session.get(User, owner.id), values | sections,
             [services.ContactEntry(*c) for c in contacts], now or utcnow())
         return version.id
+
+
+def sign_as_read(participant: User, consent: Consent, signature: str = "Full Name",
+                 now: datetime | None = None) -> services.IssuedLink:
+    """Sign as the consent page does: the words shown are the words signed."""
+    return services.sign_consent(participant, consent, signature, now or utcnow(),
+                                 read_digest=statement_digest(build_statement(consent)))
 
 
 @dataclass
@@ -47,7 +55,7 @@ def make_consent(app: Flask, participant: User, family_user: User | None = None,
         consent = services.create_consent(owner, terms, now)
         token = None
         if sign:
-            token = services.sign_consent(owner, consent, "Full Name", now)
+            token = sign_as_read(owner, consent, "Full Name", now).token
             if accept and recipient is not None:
                 services.accept_invitation(token, recipient, now + timedelta(minutes=5))
                 token = None

@@ -6,7 +6,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from tests.factories import PASSWORD, make_family, make_participant
-from tests.family.factories import make_consent
+from tests.family.factories import make_consent, sign_as_read
 from tests.web import login, post_form
 from wham.accounts.models import Role, User
 from wham.extensions import db
@@ -160,7 +160,8 @@ def test_an_invitation_by_mobile_gives_the_new_account_that_number(app, client):
         consent = services.create_consent(me, services.ConsentTerms(
             recipient_name="Luis", recipient_email=None, recipient_mobile="+12025550123",
             scopes=[Scope.CRISIS_PLAN], purpose="crisis", expiry_event="When I say so"), utcnow())
-        token = services.sign_consent(me, consent, "Maria", utcnow())
+        token = sign_as_read(me, consent, "Maria").token
+    assert "Luis (+1 202-555-0123)" in client.get(f"/invitation/{token}").get_data(as_text=True)
     data = {"display_name": "Luis", "email": "luis@example.org", "password": PASSWORD,
             "confirm": PASSWORD, "time_zone": "America/Chicago", "language": "en", "agree": "y"}
     assert post_form(client, f"/invitation/{token}/register", data).status_code == 302
@@ -170,7 +171,7 @@ def test_an_invitation_by_mobile_gives_the_new_account_that_number(app, client):
 
 
 def _consent_text(html: str) -> str:
-    start = html.index('<div class="consent-text">')
+    start = html.index('<div class="consent-text"')
     return html[start:html.index("</div>", html.index("consent-points", start)) + 6]
 
 

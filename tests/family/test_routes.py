@@ -1,21 +1,29 @@
 """Support plan, sharing and family pages through the test client, with real forms and CSRF."""
 from __future__ import annotations
 
+import re
 from datetime import timedelta
+from html import unescape
 
 import pytest
 from flask import Flask
+from markupsafe import escape
 from sqlalchemy import func, select
 from wtforms import StringField
 
-from tests.factories import PASSWORD, make_family, make_participant
+from tests.factories import PASSWORD, make_admin, make_family, make_participant, make_peer_specialist
 from tests.family.factories import make_consent, make_plan
+from tests.groups.factories import make_group
 from tests.hostile import assert_hostile_input_handled
-from tests.web import login, post_form
+from tests.web import csrf_token, login, post_form
+from wham.accounts.models import User
 from wham.audit import AuditEvent
 from wham.extensions import db
-from wham.family import forms
+from wham.family import forms, statement
 from wham.family.models import Consent, ConsentStatus, Scope, SupportPlanVersion
+from wham.family.statement import statement_digest
+from wham.groups.models import Group
+from wham.groups.services import NOTICE_VERSION, join_group
 from wham.timeutil import local_today, utcnow
 
 
@@ -73,23 +81,99 @@ def _consent_data(app, **changes):
             "expires_on": (today + timedelta(days=90)).isoformat()} | changes
 
 
+DIGEST_RE = re.compile(r'name="statement_digest"[^>]*value="([0-9a-f]{64})"')
+
+
+def _read(client, url) -> tuple[str, str]:
+    """The consent page as the participant reads it, and the fingerprint of its words."""
+    page = client.get(url).get_data(as_text=True)
+    return page, DIGEST_RE.search(page).group(1)
+
+
 def test_participant_writes_reads_and_signs_a_consent(app, client):
     login(client, make_participant(app))
     response = post_form(client, "/sharing/new", _consent_data(app))
     assert response.status_code == 302
-    review = client.get(response.headers["Location"]).get_data(as_text=True)
+    review, digest = _read(client, response.headers["Location"])
     assert "Not signed yet. Nothing is shared." in review
     assert "The crisis plan only" in review and "stop sharing at any time" in review
     assert "must not pass this information on" in review
-    unsigned = post_form(client, response.headers["Location"], {"signature": "Maria Alvarez"})
+    unsigned = post_form(client, response.headers["Location"],
+                         {"signature": "Maria Alvarez", "statement_digest": digest})
     assert 'id="understood-error"' in unsigned.get_data(as_text=True)
     signed = post_form(client, response.headers["Location"],
-                       {"signature": "Maria Alvarez", "understood": "y"})
+                       {"signature": "Maria Alvarez", "understood": "y", "statement_digest": digest})
     assert signed.status_code == 200 and "/invitation/" in signed.get_data(as_text=True)
     with app.app_context():
         consent = db.session.scalar(select(Consent))
         assert consent.signature_name == "Maria Alvarez"
         assert consent.status(utcnow()) == ConsentStatus.INVITED
+
+
+def test_signing_keeps_the_words_read_with_every_element(app, client):
+    owner = make_participant(app, display_name="Maria")
+    login(client, owner)
+    url = post_form(client, "/sharing/new", _consent_data(
+        app, purpose="other", purpose_text="So Ana can help me plan", share_progress="y")
+    ).headers["Location"]
+    review, digest = _read(client, url)
+    post_form(client, url, {"signature": "Maria Alvarez", "understood": "y",
+                            "statement_digest": digest})
+    with app.app_context():
+        statement = db.session.scalar(select(Consent)).signed_statement
+    assert statement_digest(statement) == digest  # the very words the page showed
+    words = " ".join([statement["title"], *statement["points"]]
+                     + [" ".join([f["label"], *f["lines"], f.get("note", "")])
+                        for f in statement["facts"]])
+    for element in ("Who shares Maria", "With whom Ana (ana@example.org)",
+                    "The crisis plan only", "The current goal and this week's plan",
+                    "no check-ins", "So Ana can help me plan", "the end of",
+                    "can stop sharing at any time", "must not pass this information on",
+                    "42 CFR Part 2"):
+        assert element in words, element
+    for line in statement["facts"][4]["lines"] + statement["points"]:
+        assert str(escape(line)) in review
+
+
+def test_a_page_read_before_the_words_changed_cannot_be_signed(app, client):
+    owner = make_participant(app, display_name="Maria")
+    login(client, owner)
+    url = post_form(client, "/sharing/new", _consent_data(app)).headers["Location"]
+    _page, digest = _read(client, url)
+    with app.app_context():  # e.g. her name changed in another tab: the words now differ
+        db.session.get(User, owner.id).display_name = "Maria A."
+        db.session.commit()
+    response = post_form(client, url, {"signature": "Maria Alvarez", "understood": "y",
+                                       "statement_digest": digest})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Please read them again" in page
+    assert DIGEST_RE.search(page).group(1) != digest  # the page now carries the new words
+    with app.app_context():
+        consent = db.session.scalar(select(Consent))
+        assert consent.signed_at is None and consent.signed_statement is None
+
+
+def test_the_signed_words_stay_when_the_apps_words_change(app, client, monkeypatch):
+    owner, family, made = _shared(app)
+    with app.app_context():
+        db.session.get(User, owner.id).display_name = "M. Alvarez"
+        db.session.commit()
+    changed = statement.build_statement
+
+    def new_wording(consent):
+        words = changed(consent)
+        words["points"] = ["Wording from a later version of the app."]
+        return words
+
+    monkeypatch.setattr(statement, "build_statement", new_wording)
+    login(client, owner)
+    mine = client.get(f"/sharing/{made.id}").get_data(as_text=True)
+    client.post("/logout", data={"csrf_token": csrf_token(client)})
+    login(client, family)
+    theirs = client.get(f"/shared/{owner.id}").get_data(as_text=True)
+    for page in (mine, theirs):
+        assert "Maria can stop sharing at any time" in page  # as signed, under her old name
+        assert "Wording from a later version" not in page
 
 
 @pytest.mark.parametrize("changes,field", [
@@ -182,6 +266,34 @@ def test_expired_consent_refuses_with_a_clear_message(app, client):
     assert "The time Maria chose for sharing has ended." in response.get_data(as_text=True)
 
 
+def test_expiry_ends_access_on_the_next_request_of_an_open_session(app, client, monkeypatch):
+    owner, family, made = _shared(app, days=1)
+    login(client, family)
+    assert client.get(f"/shared/{owner.id}/crisis-plan").status_code == 200
+    with app.app_context():
+        ends = db.session.get(Consent, made.id).expires_at
+    monkeypatch.setattr("wham.family.routes.utcnow", lambda: ends - timedelta(seconds=1))
+    assert client.get(f"/shared/{owner.id}/crisis-plan").status_code == 200
+    monkeypatch.setattr("wham.family.routes.utcnow", lambda: ends)  # the chosen day is over
+    response = client.get(f"/shared/{owner.id}/crisis-plan")
+    assert response.status_code == 404
+    assert "The time Maria chose for sharing has ended." in response.get_data(as_text=True)
+    assert "Stays in bed" not in response.get_data(as_text=True)
+
+
+def test_a_view_whose_audit_cannot_be_written_is_not_shown(app, client, monkeypatch):
+    owner, family, _made = _shared(app)
+    login(client, family)
+
+    def refused(*args, **kwargs):
+        raise RuntimeError("audit log unavailable")
+
+    monkeypatch.setattr("wham.family.services.audit.record", refused)
+    with pytest.raises(RuntimeError):
+        client.get(f"/shared/{owner.id}/crisis-plan")
+    assert _views(app) == 0
+
+
 def test_participant_sees_who_viewed_and_the_consent_history(app, client):
     owner, family, made = _shared(app)
     viewer = app.test_client()
@@ -192,6 +304,42 @@ def test_participant_sees_who_viewed_and_the_consent_history(app, client):
     body = client.get("/sharing/activity").get_data(as_text=True)
     assert "Looked at your crisis plan" in body and "Ana" in body
     assert "Stopped sharing with Ana" in body and "Signed the permission to share with Ana" in body
+
+
+def test_who_has_seen_lists_the_peer_specialists_and_admins_looks(app, client):
+    peer = make_peer_specialist(app, display_name="Jordan")
+    owner = make_participant(app, display_name="Maria", peer_specialist_id=peer.id)
+    admin = make_admin(app, display_name="Pat")
+    group = make_group(app, [peer], [owner])
+    facilitator = app.test_client()
+    login(facilitator, peer)
+    for path in (f"/groups/{group.id}", f"/groups/{group.id}/dashboard",
+                 f"/groups/{group.id}/members/{owner.id}"):
+        assert facilitator.get(path).status_code == 200, path
+    office = app.test_client()
+    login(office, admin)
+    assert office.get(f"/groups/{group.id}").status_code == 200
+    later = make_participant(app, display_name="Rosa")  # joins after those looks
+    with app.app_context():
+        join_group(db.session.get(User, later.id), db.session.get(Group, group.id),
+                   NOTICE_VERSION, utcnow())
+    login(client, owner)
+    rows = _activity_rows(client)
+    assert ("Jordan", "Looked at your group's member list") in rows
+    assert ("Jordan", "Looked at how you are doing in your group") in rows
+    assert ("Jordan", "Read the notes of your peer support") in rows
+    assert ("Pat", "Looked at your group's member list") in rows
+    assert all("recorded as" not in what for _who, what in rows)  # each said in plain words
+    facilitator.get(f"/groups/{group.id}")  # once Rosa is a member, she sees this look only
+    rosa = app.test_client()
+    login(rosa, later)
+    assert _activity_rows(rosa) == [("Jordan", "Looked at your group's member list")]
+
+
+def _activity_rows(client) -> list[tuple[str, str]]:
+    body = client.get("/sharing/activity").get_data(as_text=True)
+    cells = re.findall(r"<tr>\s*<td>[^<]*</td>\s*<td>([^<]*)</td>\s*<td>([^<]*)</td>", body)
+    return [(str(unescape(who)).strip(), str(unescape(what)).strip()) for who, what in cells]
 
 
 # --- hostile input on every form -----------------------------------------------------------
@@ -231,8 +379,10 @@ def test_hostile_input_on_the_sign_form(app, client):
     owner = make_participant(app)
     made = make_consent(app, owner, None, sign=False)
     login(client, owner)
+    _page, digest = _read(client, f"/sharing/{made.id}")
     assert_hostile_input_handled(app, client, f"/sharing/{made.id}", forms.SignForm,
-                                 {"signature": "Maria", "understood": "y"})
+                                 {"signature": "Maria", "understood": "y",
+                                  "statement_digest": digest})
 
 
 def test_hostile_input_on_the_invitation_forms(app, client):

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.factories import make_family, make_participant, make_peer_specialist
-from tests.family.factories import make_consent
+from tests.family.factories import make_consent, sign_as_read
 from wham import audit
 from wham.accounts.models import User
 from wham.audit import AuditEvent
@@ -93,13 +93,13 @@ def test_an_expiry_event_has_no_date(app, app_ctx):
 def test_signing_issues_a_hashed_link_and_records_consent_given(app, app_ctx):
     owner = _get(User, make_participant(app).id)
     consent = services.create_consent(owner, _terms(), NOW)
-    token = services.sign_consent(owner, consent, "  Maria Alvarez ", NOW)
+    token = sign_as_read(owner, consent, "  Maria Alvarez ", NOW).token
     assert consent.signature_name == "Maria Alvarez" and consent.signed_at == NOW
     assert token not in (consent.token_hash or "") and len(consent.token_hash) == 64
     assert consent.token_expires_at == NOW + timedelta(days=7)
     assert consent.status(NOW) == ConsentStatus.INVITED
     with pytest.raises(services.SharingError):  # once signed, it can't be signed again
-        services.sign_consent(owner, consent, "Maria", NOW)
+        sign_as_read(owner, consent, "Maria", NOW)
 
 
 def test_unsigned_consent_has_no_link_and_grants_nothing(app, app_ctx):
@@ -113,7 +113,7 @@ def test_someone_elses_consent_cannot_be_signed_or_revoked(app, app_ctx):
     other = _get(User, make_participant(app).id)
     consent = services.create_consent(owner, _terms(), NOW)
     with pytest.raises(services.SharingError):
-        services.sign_consent(other, consent, "Other", NOW)
+        sign_as_read(other, consent, "Other", NOW)
     with pytest.raises(services.SharingError):
         services.revoke_consent(other, consent, NOW)
 

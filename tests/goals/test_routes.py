@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from babel.dates import format_date
 from sqlalchemy import select
 
 from tests.factories import make_participant
@@ -12,6 +13,7 @@ from tests.goals.factories import add_history, goal_count, make_goal, make_inven
 from tests.hostile import assert_hostile_input_handled
 from tests.web import login, post_form
 from wham.accounts.models import User
+from wham.checkins.models import CheckIn, Flag
 from wham.extensions import db
 from wham.factors import FACTOR_CODES
 from wham.goals import services
@@ -200,6 +202,41 @@ def test_home_shows_goal_plan_and_today(app, client, participant):
     assert "Walk to the park" in summary and "no-print" in summary
 
 
+def _home_at(app, client, person, now, monkeypatch) -> str:
+    make_inventory(app, person, now=now - timedelta(days=1))
+    make_goal(app, person, now=now)
+    login(client, person)
+    monkeypatch.setattr("wham.accounts.routes.utcnow", lambda: now)
+    return " ".join(client.get("/").get_data(as_text=True).split())
+
+
+def test_home_says_by_when_to_check_in_and_until_when_answers_can_change(app, client,
+                                                                         monkeypatch):
+    # A Wednesday in New York; the week runs Monday March 2 to Sunday March 8.
+    person = make_participant(app, created_at=datetime(2026, 2, 1, tzinfo=UTC))
+    page = _home_at(app, client, person, datetime(2026, 3, 4, 19, 0, tzinfo=UTC), monkeypatch)
+    assert "Check in by Sunday, Mar 8" in page
+    assert "You can change your answers until the end of Tuesday, Mar 10." in page
+    assert "end of this week" not in page
+
+
+def test_home_says_until_when_last_weeks_check_in_stays_open(app, client, monkeypatch):
+    person = make_participant(app, created_at=datetime(2026, 2, 1, tzinfo=UTC))
+    page = _home_at(app, client, person, datetime(2026, 3, 9, 15, 0, tzinfo=UTC), monkeypatch)
+    assert "Last week's check-in is still open" in page
+    assert "You can check in until the end of Tuesday, Mar 10." in page
+
+
+def test_home_check_in_days_in_spanish(app, client, monkeypatch):
+    person = make_participant(app, language="es", created_at=datetime(2026, 2, 1, tzinfo=UTC))
+    page = _home_at(app, client, person, datetime(2026, 3, 4, 19, 0, tzinfo=UTC), monkeypatch)
+    sunday, tuesday = (format_date(date(2026, 3, day), "EEEE, d 'de' MMM", locale="es")
+                       for day in (8, 10))
+    assert f"Haga su chequeo a más tardar el {sunday}" in page
+    assert f"Puede cambiar sus respuestas hasta el final del {tuesday}." in page
+    assert sunday.startswith("domingo") and tuesday.startswith("martes")
+
+
 def test_other_participants_goal_and_plan_answer_404(app, client, participant):
     stranger = make_participant(app)
     theirs = make_goal(app, stranger)
@@ -208,6 +245,16 @@ def test_other_participants_goal_and_plan_answer_404(app, client, participant):
     response = post_form(client, f"/plans/{theirs.plan_id}/log", {"day": "2026-01-01", "done": "yes"})
     assert response.status_code == 404
     assert post_form(client, f"/goals/{theirs.id}/status", {"status": "achieved"}).status_code == 404
+
+
+def add_check_ins(app, user, this_week, weeks: int) -> None:
+    """A check-in for each of the `weeks` weeks before this one (the streak is that long)."""
+    with app.app_context():
+        for n in range(1, weeks + 1):
+            db.session.add(CheckIn(user_id=user.id, week_start=this_week - timedelta(weeks=n),
+                                   days_done=3, stress=3, confidence_next=8, who5_answers=[3] * 5,
+                                   who5_score=60, created_at=utcnow(), updated_at=utcnow()))
+        db.session.commit()
 
 
 def _home_queries(app, client, query_counter) -> int:
@@ -223,6 +270,7 @@ def test_home_query_count_does_not_grow_with_history(app, client, query_counter)
         make_inventory(app, user)
         goal = make_goal(app, user)
         add_history(app, user, goal.id, goal_week(app, user), weeks)
+        add_check_ins(app, user, goal_week(app, user), weeks)
         with app.app_context():
             services.log_day(db.session.get(User, user.id),
                              db.session.get(ActionPlan, goal.plan_id),
@@ -232,6 +280,8 @@ def test_home_query_count_does_not_grow_with_history(app, client, query_counter)
         login(test_client, user)
         _home_queries(app, test_client, query_counter)  # warm up
         counts.append(_home_queries(app, test_client, query_counter))
+        page = test_client.get("/").get_data(as_text=True)
+        assert f"{weeks} weeks in a row checked in." in page
     assert counts[0] == counts[1], counts
 
 
@@ -296,3 +346,61 @@ def test_last_weeks_log_can_be_filled_in_late(app, client, participant):
     assert response.status_code == 302
     with app.app_context():
         assert services.log_entries(earlier_id)[last_sunday].note == "late entry"
+
+
+def test_private_log_notes_never_reach_the_peer_specialist_or_family(app, client):
+    from tests.factories import make_family, make_peer_specialist
+    from tests.family.factories import make_consent
+    from tests.groups.factories import make_group
+    from wham.family.models import Scope
+
+    peer = make_peer_specialist(app)
+    owner = make_participant(app, peer_specialist_id=peer.id)
+    login(client, owner)
+    goal = make_goal(app, owner)
+    today = today_of(app, owner).isoformat()
+    post_form(client, f"/plans/{goal.plan_id}/log", {"day": today, "done": "no",
+                                                     "note": "Argued with Luis, felt low",
+                                                     "is_private": "y"})
+    group = make_group(app, [peer], [owner])
+    family = make_family(app)
+    make_consent(app, owner, family, [Scope.PROGRESS])
+    staff_pages = ["/", "/people", "/groups", f"/groups/{group.id}",
+                   f"/groups/{group.id}/members/{owner.id}"]
+    family_pages = ["/", "/shared", f"/shared/{owner.id}/progress"]
+    assert "Argued with Luis" in client.get(f"/plans/{goal.plan_id}/log").get_data(as_text=True)
+    for visitor, pages in ((peer, staff_pages), (family, family_pages)):
+        other = app.test_client()
+        login(other, visitor)
+        for url in pages:
+            response = other.get(url, follow_redirects=True)
+            assert response.status_code == 200, url
+            assert "Argued with Luis" not in response.get_data(as_text=True), url
+
+
+def test_every_goal_plan_log_and_check_in_post_needs_the_csrf_token(app, client, participant):
+    goal = make_goal(app, participant)
+    with app.app_context():
+        week = participant_week_start(utcnow(), participant.time_zone)
+    today = today_of(app, participant).isoformat()
+    posts = {
+        "/inventory/take": dict.fromkeys(FACTOR_CODES, "3"),
+        "/goals/new": {"factor": "sleep", "what": "Rest", "why": "Tired"},
+        f"/goals/{goal.id}/edit": {"factor": "sleep", "what": "Changed", "why": ""},
+        f"/goals/{goal.id}/status": {"status": "achieved"},
+        f"/goals/{goal.id}/plan": PLAN | {"confidence": "9", "save": "1"},
+        f"/goals/{goal.id}/plan/copy": {},
+        f"/plans/{goal.plan_id}/log": {"day": today, "done": "yes", "note": "forged"},
+        f"/check-in/{week.isoformat()}": {"days_done": "1", "stress": "3", "confidence_next": "8",
+                                          "support": "now",
+                                          **{f"who5_{n}": "3" for n in range(1, 6)}},
+    }
+    for url, data in posts.items():
+        assert client.post(url, data=data).status_code == 400, url
+    with app.app_context():
+        goal_now = db.session.get(Goal, goal.id)
+        assert (goal_now.what, goal_now.status) == ("Walk more", GoalStatus.ACTIVE)
+        assert services.inventory_takes(participant.id) == []
+        assert db.session.scalar(select(LogEntry)) is None
+        assert db.session.scalar(select(CheckIn)) is None and db.session.scalar(select(Flag)) is None
+        assert db.session.get(ActionPlan, goal.plan_id).confidence == 8

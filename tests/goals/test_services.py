@@ -1,10 +1,12 @@
 """Rules of goals, weekly plans and the log, tested through the services with a chosen `now`."""
 from __future__ import annotations
 
+import threading
+import time
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from tests.factories import make_participant
@@ -13,7 +15,7 @@ from wham.audit import AuditEvent
 from wham.extensions import db
 from wham.factors import FACTOR_CODES
 from wham.goals import services
-from wham.goals.models import ActionPlan, Done, GoalStatus, LogEntry
+from wham.goals.models import ActionPlan, Done, Goal, GoalStatus, LogEntry
 
 # A Wednesday, mid-afternoon in the US.
 WEDNESDAY = datetime(2026, 3, 4, 19, 0, tzinfo=UTC)
@@ -246,6 +248,34 @@ def test_participant_who_changes_time_zone_mid_week(app_ctx):
     assert services.days_done_in_week(user.id, plan.week_start) == 1
 
 
+def test_participant_who_moves_west_gets_last_weeks_plan_back_for_a_few_hours(app_ctx):
+    # The rule (wham.timeutil.participant_week_start): weeks follow the zone the person has
+    # now, and nothing saved moves to another week.
+    user = person(app_ctx, "America/New_York")
+    goal = goal_for(user, datetime(2026, 3, 2, 15, tzinfo=UTC))
+    last_week = services.save_plan(user, goal, PLAN, datetime(2026, 3, 4, 15, tzinfo=UTC))
+    monday_1am_new_york = datetime(2026, 3, 9, 5, 0, tzinfo=UTC)
+    new_week = services.save_plan(user, goal, services.PlanDraft("Walk", "20 minutes", "morning",
+                                                                 4, 9), monday_1am_new_york)
+    assert (last_week.week_start, new_week.week_start) == (date(2026, 3, 2), date(2026, 3, 9))
+    user.time_zone = "Pacific/Honolulu"  # where it is still Sunday evening
+    db.session.commit()
+    assert services.this_week(user, monday_1am_new_york) == date(2026, 3, 2)
+    assert services.home_summary(user, monday_1am_new_york).plan.id == last_week.id
+    changed = services.save_plan(user, goal, services.PlanDraft("Walk", "15 minutes", "noon", 3, 8),
+                                 monday_1am_new_york)
+    assert changed.id == last_week.id and changed.how_much == "15 minutes"
+    with pytest.raises(services.GoalRuleError, match="future day"):  # Monday has not come yet
+        services.log_day(user, new_week, date(2026, 3, 9), Done.YES, "", False, monday_1am_new_york)
+    monday_in_honolulu = datetime(2026, 3, 9, 10, 0, tzinfo=UTC)
+    summary = services.home_summary(user, monday_in_honolulu)
+    assert summary.plan.id == new_week.id and summary.plan.how_much == "20 minutes"
+    services.log_day(user, new_week, date(2026, 3, 9), Done.YES, "", False, monday_in_honolulu)
+    weeks = db.session.scalars(select(ActionPlan.week_start).where(ActionPlan.goal_id == goal.id)
+                               .order_by(ActionPlan.week_start)).all()
+    assert weeks == [date(2026, 3, 2), date(2026, 3, 9)]  # one plan per week, none moved
+
+
 # --- the log ----------------------------------------------------------------------------------
 
 
@@ -306,6 +336,33 @@ def test_plan_for_week_is_the_first_active_goals_plan(app_ctx, monkeypatch):
     assert services.plan_for_week(user.id, first_plan.week_start).id == first_plan.id
     services.change_goal_status(user, first, GoalStatus.ACHIEVED, WEDNESDAY)
     assert services.plan_for_week(user.id, first_plan.week_start).id == second_plan.id
+
+
+def test_bulk_reads_for_many_people_match_the_single_person_rules(app_ctx, monkeypatch,
+                                                                  query_counter):
+    monkeypatch.setitem(app_ctx.config, "MAX_ACTIVE_GOALS", 2)
+    ann, bo, cy = person(app_ctx), person(app_ctx), person(app_ctx)
+    first, second = goal_for(ann), goal_for(ann, factor="sleep")
+    plan = services.save_plan(ann, first, PLAN, WEDNESDAY)
+    for offset, done in enumerate([Done.YES, Done.PARTLY, Done.YES]):
+        services.log_day(ann, plan, plan.week_start + timedelta(days=offset), done, "", False,
+                         WEDNESDAY)
+    set_aside = goal_for(bo, factor="sleep")
+    services.change_goal_status(bo, set_aside, GoalStatus.SET_ASIDE, WEDNESDAY)
+    goal_for(cy, factor="sleep")
+    ids, week = [ann.id, bo.id, cy.id], plan.week_start
+    with query_counter() as queries:
+        goals = services.first_active_goals(ids)
+        days = services.planned_and_done_days([g.id for g in goals.values()], {week})
+        by_factor = services.active_goals_by_factor(ids)
+    assert queries.count == 3
+    assert goals[ann.id] == services.GoalLine(first.id, "activity", "Walk more")
+    assert bo.id not in goals  # set aside
+    assert days == {(first.id, week): (3, services.days_done_in_week(ann.id, week))} == {
+        (first.id, week): (3, 2)}
+    assert by_factor == [("activity", 1), ("sleep", 2)]  # in the factors' order
+    assert services.first_active_goals([]) == {} and services.active_goals_by_factor([]) == []
+    assert services.planned_and_done_days([first.id, second.id], set()) == {}
 
 
 def test_plans_between_in_one_query(app_ctx, query_counter):
@@ -370,3 +427,95 @@ def test_rewording_a_goal_keeps_a_passed_target_date_but_refuses_a_new_past_one(
     with pytest.raises(services.GoalRuleError, match="target date"):
         services.update_goal(user, goal, services.GoalDraft("sleep", "Rest",
                                                             target_date=date(2026, 3, 20)), later)
+
+
+# --- double taps: two saves of the same new row at once ----------------------------------------
+
+
+def _missed_once(real):
+    """`real`, except that its first call answers None, as when another request inserted the
+    row just after this one looked."""
+    calls = []
+
+    def lookup(*args):
+        calls.append(args)
+        return None if len(calls) == 1 else real(*args)
+
+    return lookup
+
+
+def test_a_double_tapped_new_plan_changes_the_one_plan_instead_of_failing(app_ctx, monkeypatch):
+    user = person(app_ctx)
+    goal = goal_for(user)
+    first = services.save_plan(user, goal, PLAN, WEDNESDAY)
+    monkeypatch.setattr(services, "plan_of_goal", _missed_once(services.plan_of_goal))
+    again = services.save_plan(user, goal, services.PlanDraft("Walk", "25 minutes", "noon", 4, 9),
+                               WEDNESDAY)
+    assert again.id == first.id and again.how_much == "25 minutes"
+    assert db.session.scalar(select(func.count(ActionPlan.id))) == 1
+
+
+def test_a_double_tapped_copy_says_the_plan_is_there(app_ctx, monkeypatch):
+    user = person(app_ctx)
+    goal = goal_for(user)
+    services.save_plan(user, goal, PLAN, WEDNESDAY)
+    next_week = WEDNESDAY + timedelta(days=7)
+    services.copy_last_plan(user, goal, next_week)
+    monkeypatch.setattr(services, "plan_of_goal", _missed_once(services.plan_of_goal))
+    with pytest.raises(services.GoalRuleError, match="plan exists"):
+        services.copy_last_plan(user, goal, next_week)
+    assert db.session.scalar(select(func.count(ActionPlan.id))) == 2
+
+
+def test_a_double_tapped_log_day_changes_the_one_entry(app_ctx, monkeypatch):
+    user = person(app_ctx)
+    plan = services.save_plan(user, goal_for(user), PLAN, WEDNESDAY)
+    first = services.log_day(user, plan, date(2026, 3, 4), Done.NO, "", False, WEDNESDAY)
+    monkeypatch.setattr(services, "log_entry_of", _missed_once(services.log_entry_of))
+    again = services.log_day(user, plan, date(2026, 3, 4), Done.YES, "later", False, WEDNESDAY)
+    assert again.id == first.id and (again.done, again.note) == (Done.YES, "later")
+    assert db.session.scalar(select(func.count(LogEntry.id))) == 1
+
+
+def test_a_double_tapped_new_goal_makes_one_goal_on_postgresql(app, monkeypatch):
+    """Two requests creating a goal at the same moment, each on its own connection: the second
+    waits for the first and finds no room (MAX_ACTIVE_GOALS is 1)."""
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("row locks are PostgreSQL's; SQLite lets one writer in at a time")
+    user_id = make_participant(app).id
+    real_count = services._count_active
+    barrier = threading.Barrier(2)
+
+    def slow_count(uid):
+        n = real_count(uid)
+        time.sleep(0.5)  # both requests have counted by now, unless one waits for the other
+        return n
+
+    monkeypatch.setattr(services, "_count_active", slow_count)
+    outcomes, errors = [], []
+
+    def tap(what):
+        try:
+            with app.app_context():
+                user = db.session.get(User, user_id)
+                barrier.wait(10)
+                try:
+                    services.create_goal(user, services.GoalDraft("activity", what), WEDNESDAY)
+                    outcomes.append("created")
+                except services.GoalRuleError as exc:
+                    outcomes.append(exc.reason)
+                db.session.remove()
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=tap, args=(f"Walk {n}",)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert not errors, errors
+    assert sorted(outcomes) == ["created", "too many active"]
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Goal)
+                                 .where(Goal.user_id == user_id)) == 1

@@ -210,6 +210,8 @@ def test_my_groups_lists_next_session(app, client):
 def test_admin_creates_and_edits_a_group_and_moves_a_member(app, client):
     admin, peer = make_admin(app), make_peer_specialist(app, display_name="Jordan")
     login(client, admin)
+    form = client.get("/admin/groups/new").get_data(as_text=True)
+    assert 'name="facilitators"' in form and 'name="video_link"' in form
     response = post_form(client, "/admin/groups/new", {
         "name": "Thursday group", "facilitators": [str(peer.id)], "start_date": "2026-09-14",
         "weekday": "3", "local_time": "18:30", "time_zone": "America/Chicago",
@@ -267,6 +269,8 @@ def test_peer_specialist_starts_a_group_they_facilitate(app, client):
     peer = make_peer_specialist(app)
     login(client, peer)
     assert "Start a group" in client.get("/groups").get_data(as_text=True)
+    form = client.get("/groups/new").get_data(as_text=True)
+    assert 'name="video_link"' in form and 'name="facilitators"' not in form  # they facilitate
     response = post_form(client, "/groups/new", {
         "name": "Friday group", "start_date": "2026-09-14", "weekday": "4", "local_time": "10:00",
         "time_zone": "America/Denver", "session_count": "8", "capacity": "8", "place": "",

@@ -22,9 +22,12 @@ def new_number() -> str:
 def make_texter(app: Flask, *, role: Role = Role.PARTICIPANT, verified: bool = True,
                 kinds: tuple[SmsKind, ...] = (SmsKind.CHECKIN_REMINDER,), number: str | None = None,
                 language: str = "en", **contact_fields) -> User:
-    """A person with a mobile number on the profile and a contact row (confirmed by default)."""
+    """A person with a mobile number on the profile and a contact row (confirmed by default).
+    Other keywords go to the contact row, or to the user for user columns (time_zone, ...)."""
     number = number or new_number()
-    user = make_user(app, role, mobile_e164=number, language=language)
+    user_fields = {name: contact_fields.pop(name) for name in list(contact_fields)
+                   if hasattr(User, name) and not hasattr(SmsContact, name)}
+    user = make_user(app, role, mobile_e164=number, language=language, **user_fields)
     with app.app_context():
         contact = SmsContact(user_id=user.id, e164=number, language=language,
                              verified_at=datetime(2026, 1, 1, tzinfo=UTC) if verified else None,

@@ -2,6 +2,7 @@
 talks HTTP to it. Answers can be scripted (errors, rate limits, slow answers)."""
 from __future__ import annotations
 
+import argparse
 import json
 import secrets
 import threading
@@ -38,6 +39,20 @@ class FakeTwilio:
 
             def log_message(self, *args):
                 pass
+
+            def do_GET(self):
+                if self.path != "/_stats":
+                    self.send_error(404)
+                    return
+                with fake._lock:
+                    bodies = [r["form"].get("Body") for r in fake.requests]
+                data = json.dumps({"requests": len(bodies),
+                                   "distinct_bodies": len(set(bodies))}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
 
             def do_POST(self):
                 length = int(self.headers.get("Content-Length", 0))
@@ -85,3 +100,13 @@ class FakeTwilio:
 
     def messages(self) -> list[dict]:
         return [r["form"] for r in self.requests]
+
+
+if __name__ == "__main__":
+    # Run on its own (the benchmark does), so the provider does not share a process with the
+    # senders: prints its origin, then serves until stopped.
+    parser = argparse.ArgumentParser(description="fake Twilio Messages API")
+    parser.add_argument("--latency", type=float, default=0.05, help="seconds per request")
+    server = FakeTwilio(latency=parser.parse_args().latency)
+    print(server.origin, flush=True)
+    server.server.serve_forever()

@@ -5,6 +5,7 @@ import random
 import time
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from tests.sms.factories import contact_of, make_queued, make_texter, outbox_row
@@ -12,7 +13,7 @@ from wham.accounts.models import User
 from wham.extensions import db
 from wham.sms import outbox
 from wham.sms.models import OutboxMessage, OutboxStatus, SmsContact, SmsKind
-from wham.sms.senders import SendError
+from wham.sms.senders import RecordingSender, SendError
 
 NOW = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)
 
@@ -131,16 +132,18 @@ def test_retries_stop_after_the_last_attempt(app, sender):
         _send(app, sender, now)
         now = max(now, outbox_row(app, message_id).next_attempt_at)
     row = outbox_row(app, message_id)
-    assert (row.status, row.attempts, row.error_code) == (OutboxStatus.FAILED, 6, "http_500")
+    assert (row.status, row.attempts, row.error_code) == (
+        OutboxStatus.FAILED, app.config["SMS_MAX_ATTEMPTS"], "http_500")
     assert sender.sent == []
 
 
-def test_retry_that_would_land_after_the_window_fails_now(app, sender):
+def test_retry_that_would_land_after_the_window_expires_now(app, sender):
     user = make_texter(app)
     message_id = make_queued(app, user, NOW, window=timedelta(seconds=10))
     sender.failures.append(SendError("timeout", retryable=True))
-    _send(app, sender)
-    assert outbox_row(app, message_id).status == OutboxStatus.FAILED
+    assert _send(app, sender).expired == 1
+    row = outbox_row(app, message_id)
+    assert (row.status, row.error_code) == (OutboxStatus.EXPIRED, "timeout")
 
 
 def test_unsubscribed_error_opts_the_person_out(app, sender):
@@ -168,16 +171,60 @@ def test_expiry_marks_overdue_queued_messages_only(app, sender):
     assert [m[2] for m in sender.sent] == ["WHAM: time for your weekly check-in."]
 
 
-def test_claims_left_by_a_dead_worker_are_never_resent(app, sender):
+def test_claims_a_dead_worker_never_handed_over_go_back_to_the_queue(app, sender):
     user = make_texter(app)
     message_id = make_queued(app, user, NOW)
     with app.app_context():
         assert outbox.claim_due_messages(NOW, 10) == [message_id]
         assert outbox.release_stuck_claims(NOW + timedelta(minutes=5)) == 0
         assert outbox.release_stuck_claims(NOW + timedelta(minutes=11)) == 1
+    assert outbox_row(app, message_id).status == OutboxStatus.QUEUED
+    assert _send(app, sender, NOW + timedelta(minutes=12)).sent == 1
+    assert len(sender.sent) == 1
+
+
+def test_a_claim_released_from_under_a_slow_worker_is_still_sent_once(app, sender, monkeypatch):
+    user = make_texter(app)
+    message_id = make_queued(app, user, NOW)
+    with app.app_context():
+        assert outbox.claim_due_messages(NOW, 10) == [message_id]  # worker A claims, then stalls
+        assert outbox.release_stuck_claims(NOW + timedelta(minutes=11)) == 1
+    assert _send(app, sender, NOW + timedelta(minutes=12)).sent == 1  # worker B sends it
+    # Worker A wakes up and goes on with the batch it claimed long ago.
+    monkeypatch.setattr(outbox, "claim_due_messages", lambda now, limit: [message_id])
+    assert _send(app, sender, NOW + timedelta(minutes=13)).sent == 0
+    assert len(sender.sent) == 1
+
+
+def test_a_claim_left_past_its_window_expires(app, sender):
+    user = make_texter(app)
+    message_id = make_queued(app, user, NOW, window=timedelta(minutes=30))
+    with app.app_context():
+        outbox.claim_due_messages(NOW, 10)
+        assert outbox.release_stuck_claims(NOW + timedelta(hours=1)) == 1
+    assert outbox_row(app, message_id).status == OutboxStatus.EXPIRED
+    assert _send(app, sender, NOW + timedelta(hours=1)).claimed == 0
+
+
+def test_a_message_in_doubt_when_the_worker_died_is_never_resent(app, sender):
+    """Handed to the provider, then the worker died before the answer was saved: whether it
+    went out is unknown, so it is marked failed and counted, never sent a second time."""
+    user = make_texter(app)
+    message_id = make_queued(app, user, NOW)
+
+    class DiesWhileSending(RecordingSender):
+        def send(self, to_e164, body, kind):
+            raise SystemExit("killed")
+
+    with app.app_context(), pytest.raises(SystemExit):
+        outbox.send_due_messages(NOW, DiesWhileSending())
+    with app.app_context():
+        db.session.remove()
+        assert outbox.release_stuck_claims(NOW + timedelta(minutes=11)) == 1
     row = outbox_row(app, message_id)
     assert (row.status, row.error_code) == (OutboxStatus.FAILED, "worker_lost")
     assert _send(app, sender, NOW + timedelta(minutes=12)).claimed == 0
+    assert sender.sent == []
 
 
 def test_pacer_keeps_to_the_rate():

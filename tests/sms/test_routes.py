@@ -146,7 +146,7 @@ def test_admin_statistics_show_counts_and_error_codes_but_no_bodies(app, client)
     assert "21211" in page
     assert re.search(r'stat-number">1</span><span class="stat-label">Waiting', page)
     assert re.search(r'stat-number">1</span><span class="stat-label">Numbers that cannot', page)
-    assert "<th scope=\"row\">checkin_reminder</th>" in page
+    assert "<th scope=\"row\">Check-in reminder</th>" in page  # the kind in words
     with app.app_context():
         assert db.session.scalar(select(OutboxMessage).where(OutboxMessage.kind == SmsKind.CHECKIN_REMINDER))
     assert 'href="/admin/sms"' in page  # the admin navigation links here

@@ -24,7 +24,8 @@ def test_jobs_have_stable_ids_and_intervals(app):
     sched = scheduler.add_jobs(BackgroundScheduler(timezone="UTC"), app)
     scheduler.add_jobs(sched, app)  # adding again replaces, never duplicates
     jobs = {job.id: job for job in sched.get_jobs()}
-    assert set(jobs) == {"sms.send_outbox", "sms.expire_outbox"}
+    assert {"nudges.plan", "sms.send_outbox", "sms.expire_outbox"} <= set(jobs)
+    assert jobs["nudges.plan"].trigger.interval == timedelta(minutes=1)
     assert jobs["sms.send_outbox"].trigger.interval == timedelta(seconds=5)
     assert jobs["sms.expire_outbox"].trigger.interval == timedelta(hours=1)
     assert not sched.running

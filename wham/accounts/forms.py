@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
 from config import Config
+from wham.accounts.password_policy import Weakness, weakness
 from wham.timeutil import COMMON_TIME_ZONES, other_time_zones, time_zone_label
 from wham.validators import (
     PASSWORD_MAX_LENGTH,
@@ -41,6 +43,30 @@ def display_name_field() -> StringField:
                     Length(max=80, message=_l("Use 80 characters or fewer.")), CleanText()])
 
 
+WEAKNESS_MESSAGES = {
+    Weakness.COMMON: _l("This password is one of the most common ones and easy to guess. "
+                        "Try a short sentence only you would think of."),
+    Weakness.REPETITIVE: _l("This password repeats itself and is easy to guess. Try a short "
+                            "sentence only you would think of."),
+    Weakness.SEQUENCE: _l("This password is a run of keys or letters and is easy to guess. Try a "
+                          "short sentence only you would think of."),
+    Weakness.PERSONAL: _l("This password is mostly your name, your email or this app's name, and "
+                          "is easy to guess. Try a short sentence only you would think of."),
+}
+
+
+class StrongPassword:
+    """The password policy (wham.accounts.password_policy); the length has its own message."""
+
+    def __call__(self, form, field) -> None:
+        context = [getattr(form, name).data for name in ("email", "display_name") if name in form]
+        if current_user and current_user.is_authenticated:
+            context += [current_user.email, current_user.display_name]
+        problem = weakness(field.data or "", context)
+        if problem in WEAKNESS_MESSAGES:
+            raise ValidationError(WEAKNESS_MESSAGES[problem])
+
+
 def _new_password_field(label) -> PasswordField:
     return PasswordField(
         label, description=_l("At least %(n)s characters. A short sentence works well.",
@@ -49,7 +75,7 @@ def _new_password_field(label) -> PasswordField:
                     Length(min=PASSWORD_MIN_LENGTH, max=PASSWORD_MAX_LENGTH,
                            message=_l("Use between %(min)s and %(max)s characters.",
                                       min=PASSWORD_MIN_LENGTH, max=PASSWORD_MAX_LENGTH)),
-                    CleanText()])
+                    CleanText(), StrongPassword()])
 
 
 def _confirm_field() -> PasswordField:
@@ -105,6 +131,18 @@ class ChangePasswordForm(FlaskForm):
 class ResetPasswordForm(FlaskForm):
     password = _new_password_field(_l("New password"))
     confirm = _confirm_field()
+
+
+class DeleteAccountForm(FlaskForm):
+    """Deleting an account asks for the password again, whoever is holding the device."""
+
+    password = PasswordField(_l("Your password"),
+                             validators=[DataRequired(_l("Enter your password.")),
+                                         Length(max=PASSWORD_MAX_LENGTH), CleanText()])
+    understood = BooleanField(
+        _l("I understand that my goals, plans, check-ins, support plan and sharing are erased "
+           "and cannot be brought back."),
+        validators=[DataRequired(_l("Tick this box to say you understand."))])
 
 
 class ConfirmForm(FlaskForm):

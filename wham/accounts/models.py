@@ -5,6 +5,7 @@ import enum
 import secrets
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import Enum, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -19,6 +20,15 @@ class Role(enum.StrEnum):
     PEER_SPECIALIST = "peer_specialist"
     FAMILY = "family"
     ADMIN = "admin"
+
+    @property
+    def label(self):
+        """The role in words, in the reader's language."""
+        return ROLE_LABELS[self]
+
+
+ROLE_LABELS = {Role.PARTICIPANT: _l("Participant"), Role.PEER_SPECIALIST: _l("Peer specialist"),
+               Role.FAMILY: _l("Family member"), Role.ADMIN: _l("Admin")}
 
 
 def _enum(enum_class: type[enum.Enum], name: str) -> Enum:

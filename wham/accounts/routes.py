@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
+    Response,
+    abort,
     current_app,
     flash,
     redirect,
@@ -15,10 +17,11 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 
-from wham.accounts import services
+from wham.accounts import data_rights, services
 from wham.accounts.forms import (
     ChangePasswordForm,
     ConfirmForm,
+    DeleteAccountForm,
     LoginForm,
     ProfileForm,
     RegisterForm,
@@ -160,6 +163,42 @@ def change_password():
             flash(_("Your password is changed. Other devices are signed out."), "success")
             return redirect(url_for("accounts.profile"))
     return render_template("accounts/password.html", form=form)
+
+
+@bp.get("/profile/data")
+@roles_required(Role.PARTICIPANT)
+def my_data():
+    return render_template("accounts/data.html", download_form=ConfirmForm(),
+                           delete_form=DeleteAccountForm())
+
+
+@bp.post("/profile/data/download")
+@roles_required(Role.PARTICIPANT)
+def download_my_data():
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    export = data_rights.export_my_data(current_user._get_current_object(), utcnow())
+    return Response(export.content, mimetype="application/zip", headers={
+        "Content-Disposition": f"attachment; filename={export.filename}"})
+
+
+@bp.post("/profile/delete")
+@roles_required(Role.PARTICIPANT)
+@limiter.limit(_login_rate_limit)
+def delete_account():
+    user = current_user._get_current_object()
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        if not services.password_matches(user, form.password.data):
+            services.record_delete_refused(user, utcnow())
+            form.password.errors.append(_("That is not your password."))
+        else:
+            data_rights.delete_account(user, utcnow())
+            logout_user()
+            session.clear()
+            flash(_("Your account and your information are deleted. Take care."), "success")
+            return redirect(url_for("accounts.home"))
+    return render_template("accounts/data.html", download_form=ConfirmForm(), delete_form=form), 200
 
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])

@@ -111,12 +111,14 @@ class NewAccount:
 
 def create_account(account: NewAccount) -> User:
     """Add a user to the session (the caller records and commits)."""
+    # Hashed before looking the email up, so a taken email answers no faster than a free one.
+    password_hash = hash_password(account.password) if account.password else None
     if find_user_by_email(account.email) is not None:
         raise AccountError("email taken")
     user = User(
         email=normalize_email(account.email),
         display_name=account.display_name.strip(),
-        password_hash=hash_password(account.password) if account.password else None,
+        password_hash=password_hash,
         role=account.role,
         time_zone=account.time_zone,
         language=account.language,
@@ -189,6 +191,11 @@ def change_password(user: User, current_password: str, new_password: str, now: d
     db.session.commit()
 
 
+def password_matches(user: User, password: str) -> bool:
+    """Re-authentication before something that cannot be undone."""
+    return _verify_password(user.password_hash, password)
+
+
 def _set_password(user: User, new_password: str) -> None:
     user.password_hash = hash_password(new_password)
     # Every other signed-in device is signed out.
@@ -200,6 +207,24 @@ def set_enabled(admin: User, user: User, enabled: bool, now: datetime) -> None:
     user.session_token = new_session_token()
     audit.record("admin.account_enabled" if enabled else "admin.account_disabled",
                  actor=admin, subject=user, now=now)
+    db.session.commit()
+
+
+STAFF_ROLES = (Role.PEER_SPECIALIST, Role.ADMIN)
+
+
+def change_role(admin: User, user: User, role: Role, now: datetime) -> None:
+    """Move a staff account between peer specialist and admin. What a session may do changes,
+    so every session the person has is ended: they sign in again under the new role."""
+    if user.role not in STAFF_ROLES or role not in STAFF_ROLES or user.id == admin.id:
+        raise AccountError("role")
+    if user.role == role:
+        return
+    previous = user.role
+    user.role = role
+    user.session_token = new_session_token()
+    audit.record("admin.role_changed", actor=admin, subject=user, now=now,
+                 previous=previous.value, role=role.value)
     db.session.commit()
 
 
@@ -260,6 +285,11 @@ def record_logout(user: User, now: datetime) -> None:
     # A new session token makes any copy of the old cookie useless.
     user.session_token = new_session_token()
     audit.record("auth.logout", actor=user, subject=user, now=now)
+    db.session.commit()
+
+
+def record_delete_refused(user: User, now: datetime) -> None:
+    audit.record("account.delete_refused", actor=user, subject=user, now=now)
     db.session.commit()
 
 

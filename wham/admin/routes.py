@@ -1,7 +1,17 @@
 """Admin pages: program overview, accounts, invite codes and the audit log."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -9,7 +19,13 @@ from wham.accounts import services as accounts
 from wham.accounts.forms import ConfirmForm
 from wham.accounts.models import Role
 from wham.admin import services
-from wham.admin.forms import AssignPeerSpecialistForm, StaffAccountForm, UserSearchForm
+from wham.admin.forms import (
+    AssignPeerSpecialistForm,
+    AuditFilterForm,
+    RoleForm,
+    StaffAccountForm,
+    UserSearchForm,
+)
 from wham.extensions import db
 from wham.links import public_url
 from wham.permissions import load_user_for_admin, roles_required
@@ -73,7 +89,7 @@ def user(user_id: int):
     person = load_user_for_admin(user_id)
     assign_form = _assign_form(person)
     return render_template("admin/user.html", person=person, form=ConfirmForm(),
-                           assign_form=assign_form)
+                           assign_form=assign_form, role_form=RoleForm(role=person.role.value))
 
 
 def _assign_form(person) -> AssignPeerSpecialistForm:
@@ -94,6 +110,24 @@ def set_enabled(user_id: int):
         accounts.set_enabled(current_user, person, enable, utcnow())
         flash(_("%(name)s can sign in again.", name=person.display_name) if enable
               else _("%(name)s can no longer sign in.", name=person.display_name), "success")
+    return redirect(url_for("admin.user", user_id=person.id))
+
+
+@bp.post("/users/<int:user_id>/role")
+@roles_required(Role.ADMIN)
+def change_role(user_id: int):
+    person = load_user_for_admin(user_id)
+    form = RoleForm()
+    if not form.validate_on_submit():
+        flash(_("Choose a role from the list."), "error")
+        return redirect(url_for("admin.user", user_id=person.id))
+    try:
+        accounts.change_role(current_user, person, Role(form.role.data), utcnow())
+    except accounts.AccountError:
+        flash(_("This account's role can't be changed here."), "error")
+    else:
+        flash(_("Saved. %(name)s signs in again to use the new role.", name=person.display_name),
+              "success")
     return redirect(url_for("admin.user", user_id=person.id))
 
 
@@ -124,10 +158,38 @@ def create_invite_code():
                            register_url=public_url("accounts.register"))
 
 
+def _audit_filter() -> tuple[AuditFilterForm, services.AuditFilter]:
+    """The audit filters from the query string; with bad values, the unfiltered log and the
+    form showing what is wrong."""
+    form = AuditFilterForm(request.args)
+    form.action.choices = select_choices([("", _("Everything"))]
+                                         + [(a, a) for a in services.audit_actions()])
+    if request.args and form.validate():
+        return form, services.AuditFilter(person=form.person.data or None,
+                                          action=form.action.data or None,
+                                          since=form.since.data, until=form.until.data,
+                                          time_zone=current_user.time_zone)
+    return form, services.AuditFilter(time_zone=current_user.time_zone)
+
+
 @bp.get("/audit")
 @roles_required(Role.ADMIN)
 def audit_log():
-    page = services.audit_page(_page_number())
+    form, chosen = _audit_filter()
+    page = services.audit_page(_page_number(), chosen)
     ids = {e.actor_id for e in page.items} | {e.subject_id for e in page.items}
-    return render_template("admin/audit.html", page=page,
+    return render_template("admin/audit.html", page=page, form=form,
+                           export_args={k: v for k, v in request.args.items() if k != "page"},
                            names=services.names_by_id({i for i in ids if i}))
+
+
+@bp.get("/audit/export.csv")
+@roles_required(Role.ADMIN)
+def export_audit_log():
+    form, chosen = _audit_filter()
+    if form.errors:
+        abort(400)
+    now = utcnow()
+    text, _count = services.export_audit_csv(current_user, chosen, now)
+    return Response(text, mimetype="text/csv", headers={
+        "Content-Disposition": f"attachment; filename=wham-audit-{now:%Y%m%d-%H%M%S}.csv"})

@@ -14,6 +14,10 @@ from wham.timeutil import local_to_utc, participant_week_start
 WEEKS = 8
 HELPED = ("Walking with a friend.", "Going to group.", "Planning it the night before.",
           "My sister checked in on me.", "Keeping it small.", "Music in the morning.", "")
+HELPED_ES = ("Caminar con una amiga.", "Ir al grupo.", "Planearlo la noche anterior.",
+             "Mi hermana me llamó.", "Hacerlo pequeño.", "")
+BARRIERS_ES = ("Salí tarde del trabajo.", "Estaba cansado.", "Mal tiempo.",
+               "Preocupaciones de dinero.", "")
 BARRIERS = ("Work ran late.", "I was tired.", "Bad weather.", "Money worries.", "Felt low midweek.",
             "Kids were sick.", "")
 # email -> (first WHO-5 score, last WHO-5 score, weeks ago missed, confidence drift per week)
@@ -24,6 +28,8 @@ STORIES = {
     "darnell@example.org": (48, 24, set(), -0.4),  # a hard stretch: asks for support now
     "linh@example.org": (68, 76, {4}, 0.1),
     "carlos@example.org": (36, 56, {7, 1}, 0.3),
+    "tom@example.org": (58, 50, {5, 4, 3, 2, 1}, -0.2),  # stopped checking in after two weeks
+    "priya@example.org": (64, 22, {6}, -0.6),  # sliding: low wellbeing, confidence falling
 }
 
 
@@ -79,7 +85,8 @@ def load_checkins_demo(people: dict[str, User], now: datetime) -> None:
             check_in = CheckIn(
                 user_id=user.id, week_start=week, days_done=min(done, 7),
                 stress=max(0, min(10, 10 - score // 10 + rng.randint(-1, 1))),
-                helped=rng.choice(HELPED), barriers=rng.choice(BARRIERS),
+                helped=rng.choice(HELPED_ES if user.language == "es" else HELPED),
+                barriers=rng.choice(BARRIERS_ES if user.language == "es" else BARRIERS),
                 confidence_next=confidence,
                 support=Support.NOW if asked_now else rng.choice(
                     (Support.NONE, Support.NONE, Support.NONE, Support.SOON)),

@@ -5,7 +5,17 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, SmallInteger, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from wham.accounts.models import _enum
@@ -35,6 +45,8 @@ class CheckIn(db.Model):
         CheckConstraint("stress BETWEEN 0 AND 10", name="stress_0_to_10"),
         CheckConstraint("confidence_next BETWEEN 0 AND 10", name="confidence_next_0_to_10"),
         CheckConstraint("who5_score BETWEEN 0 AND 100", name="who5_score_0_to_100"),
+        # Each member's latest check-in in one index step (the dashboard's "last active").
+        Index("ix_check_ins_user_updated", "user_id", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -66,7 +78,13 @@ class FlagReason(enum.StrEnum):
     SUPPORT_NOW = "support_now"
     PHQ9_ITEM9 = "phq9_item9"
     PHQ9_THRESHOLD = "phq9_threshold"
+    GAD7_THRESHOLD = "gad7_threshold"
     WHO5_LOW = "who5_low"
+    # Raised by the follow-up rules (wham/groups) and by text replies (wham/sms), not by a form.
+    MISSED_CHECKINS = "missed_checkins"
+    CONFIDENCE_DROP = "confidence_drop"
+    NOT_SEEN = "not_seen"
+    CRISIS_TEXT = "crisis_text"
 
 
 class Flag(db.Model):
@@ -74,6 +92,12 @@ class Flag(db.Model):
     code, never the answers themselves."""
 
     __tablename__ = "flags"
+    # A follow-up rule raises its flag at most once per occurrence, even when the scheduler and
+    # a dashboard evaluate the rules at the same moment: the database refuses the second one.
+    # Open flags (not yet acknowledged) of many members at once: the facilitator's group list.
+    __table_args__ = (
+        UniqueConstraint("user_id", "reason", "dedupe_key", name="uq_flags_occurrence"),
+        Index("ix_flags_open", "acknowledged_at", "user_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
@@ -84,3 +108,6 @@ class Flag(db.Model):
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     note: Mapped[str] = mapped_column(Text, default="")
+    # What occurrence a rule flag is about, e.g. "week:2026-11-16" or "check_in:42"; empty
+    # (NULL, never equal to another) for flags raised directly by a check-in or a text.
+    dedupe_key: Mapped[str | None] = mapped_column(String(40))

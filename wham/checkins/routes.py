@@ -53,7 +53,8 @@ def week(week: str):
     context = {"week_start": week_start, "week_end": week_start + timedelta(days=6),
                "plan": plan, "check_in": existing, "measures": measures,
                "support_choices": dict(SUPPORT_CHOICES),
-               "last_open_day": services.last_open_day(week_start)}
+               "last_open_day": services.last_open_day(week_start),
+               "week_in_progress": week_start == services.current_week(me, now)}
     if not services.is_open(me, week_start, now):
         return render_template("checkins/closed.html", **context)
 
@@ -66,7 +67,7 @@ def week(week: str):
                                     existing.measure_answers()[prefix] or [], strict=False):
                 field.data = value
     elif not form.is_submitted():
-        form.days_done.data = goals.days_done_in_week(me.id, week_start)
+        form.days_done.data = services.days_done_to_prefill(me.id, week_start)
     if form.validate_on_submit():
         answers = services.CheckInAnswers(
             days_done=form.days_done.data, who5=form.answers_of("who5"), stress=form.stress.data,

@@ -1,19 +1,19 @@
 """The rules of the weekly check-in, safety flags, and the participant's progress in numbers.
-Public reads used by other packages: `check_in_for_week`, `check_in_streak`."""
+Public reads used by other packages: `check_in_for_week`, `check_in_streak`, `check_in_scores`."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from flask import current_app
-from sqlalchemy import func, or_, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from wham import audit
 from wham.accounts.models import User
 from wham.checkins import measures
 from wham.checkins.models import CheckIn, Flag, FlagReason, Support
+from wham.database import write_again_if_raced
 from wham.extensions import db
 from wham.timeutil import local_to_utc, participant_week_start
 
@@ -53,12 +53,26 @@ def is_open(user: User, week_start: date, now: datetime) -> bool:
 
 
 def week_to_check_in(user: User, now: datetime) -> date:
-    """Last week while it is still open and not yet done, otherwise this week."""
+    """Last week while it is still open and not yet done, if the participant was taking part
+    then; otherwise this week. Someone who joined this week is not asked about last week."""
     this_week = current_week(user, now)
     last_week = this_week - timedelta(days=7)
-    if is_open(user, last_week, now) and check_in_for_week(user.id, last_week) is None:
+    if (is_open(user, last_week, now) and check_in_for_week(user.id, last_week) is None
+            and took_part_before(user, this_week)):
         return last_week
     return this_week
+
+
+def took_part_before(user: User, week_start: date) -> bool:
+    """Whether the participant joined before this week, or planned or checked in for an earlier
+    week (demo and imported people have history from before their account's date)."""
+    if user.created_at < local_to_utc(week_start, time(0), user.time_zone):
+        return True
+    from wham.goals.models import ActionPlan
+
+    return bool(db.session.scalar(select(or_(
+        exists().where(CheckIn.user_id == user.id, CheckIn.week_start < week_start),
+        exists().where(ActionPlan.user_id == user.id, ActionPlan.week_start < week_start)))))
 
 
 # --- reads ------------------------------------------------------------------------------------
@@ -86,6 +100,33 @@ def check_in_streak(user_id: int, current_week_start: date) -> int:
         streak += 1
         expected -= timedelta(days=7)
     return streak
+
+
+@dataclass(frozen=True)
+class CheckInScores:
+    """The numbers of one check-in, without its free text: what staff pages show."""
+
+    id: int
+    user_id: int
+    week_start: date
+    days_done: int
+    confidence_next: int
+    who5_score: int
+    updated_at: datetime
+
+
+def check_in_scores(user_ids: list[int], first_week: date, last_week: date) -> list[CheckInScores]:
+    """The check-ins of many participants for weeks first_week..last_week, numbers only, in
+    one query (for a group's dashboard and the follow-up rules)."""
+    if not user_ids:
+        return []
+    rows = db.session.execute(
+        select(CheckIn.id, CheckIn.user_id, CheckIn.week_start, CheckIn.days_done,
+               CheckIn.confidence_next, CheckIn.who5_score, CheckIn.updated_at)
+        .where(CheckIn.user_id.in_(user_ids), CheckIn.week_start >= first_week,
+               CheckIn.week_start <= last_week)
+        .order_by(CheckIn.user_id, CheckIn.week_start))
+    return [CheckInScores(*row) for row in rows]
 
 
 def check_ins_between(user_id: int, first_week: date, last_week: date) -> list[CheckIn]:
@@ -140,9 +181,16 @@ def safety_reasons(check_in: CheckIn) -> list[FlagReason]:
             reasons.append(FlagReason.PHQ9_ITEM9)
         if check_in.phq9_score >= config["SAFETY_PHQ9_THRESHOLD"]:
             reasons.append(FlagReason.PHQ9_THRESHOLD)
-    if check_in.who5_score <= config["SAFETY_WHO5_MIN"]:
+    if check_in.gad7_score is not None and check_in.gad7_score >= config["SAFETY_GAD7_THRESHOLD"]:
+        reasons.append(FlagReason.GAD7_THRESHOLD)
+    if wellbeing_is_low(check_in.who5_score):
         reasons.append(FlagReason.WHO5_LOW)
     return reasons
+
+
+def wellbeing_is_low(who5_score: int) -> bool:
+    """A WHO-5 score at or below the configured threshold (SAFETY_WHO5_MIN)."""
+    return who5_score <= current_app.config["SAFETY_WHO5_MIN"]
 
 
 def _apply(check_in: CheckIn, answers: CheckInAnswers) -> None:
@@ -187,12 +235,7 @@ def save_check_in(user: User, week_start: date, answers: CheckInAnswers,
     if not is_week_start(week_start) or not is_open(user, week_start, now):
         raise CheckInClosed(str(week_start))
     _validate(answers)
-    try:
-        return _save(user, week_start, answers, now)
-    except IntegrityError:
-        # Two saves of the same new week raced (double tap): the other one won; change it.
-        db.session.rollback()
-        return _save(user, week_start, answers, now)
+    return write_again_if_raced(_save, user, week_start, answers, now)
 
 
 def _save(user: User, week_start: date, answers: CheckInAnswers, now: datetime) -> SaveResult:
@@ -221,8 +264,56 @@ def _save(user: User, week_start: date, answers: CheckInAnswers, now: datetime) 
     for flag in new_flags:
         audit.record("flag.raised", actor=user, subject=user, obj=flag, now=now,
                      peer_specialist_id=user.peer_specialist_id)
+    from wham.nudges.services import check_in_saved
+
+    check_in_saved(user.id, week_start, now)  # the week's queued reminders are not wanted now
     db.session.commit()
     return SaveResult(check_in, created, reasons, new_flags)
+
+
+def change_days_done(user: User, check_in: CheckIn, days_done: int, now: datetime,
+                     source: str) -> None:
+    """Change only the days done of a saved check-in (a number texted back to a reminder)."""
+    if not 0 <= days_done <= 7:
+        raise ValueError("days done is 0-7")
+    if not is_open(user, check_in.week_start, now):
+        raise CheckInClosed(str(check_in.week_start))
+    check_in.days_done = days_done
+    check_in.updated_at = now
+    audit.record("check_in.days_changed", actor=user, subject=user, obj=check_in, now=now,
+                 week=check_in.week_start.isoformat(), source=source)
+    db.session.commit()
+
+
+def days_done_to_prefill(user_id: int, week_start: date) -> int:
+    """What a new check-in's days done starts at: the number the participant texted back to
+    the week's reminder, else the days marked done in their goal log."""
+    from wham.goals import services as goals
+    from wham.nudges.services import texted_days_done
+
+    texted = texted_days_done(user_id, week_start)
+    return texted if texted is not None else goals.days_done_in_week(user_id, week_start)
+
+
+# How long one crisis-text flag stands for more texts like it while nobody has seen it yet.
+CRISIS_TEXT_FLAG_COVERS = timedelta(hours=24)
+
+
+def raise_crisis_text_flag(user: User, now: datetime) -> Flag | None:
+    """A text from the participant's confirmed number suggested a crisis: flag it for their
+    peer specialists (the flag holds the reason only, never the text). While such a flag from
+    the last day is still unacknowledged, further texts add nothing. The caller commits."""
+    open_flag = db.session.scalar(select(Flag.id).where(
+        Flag.user_id == user.id, Flag.reason == FlagReason.CRISIS_TEXT,
+        Flag.acknowledged_at.is_(None), Flag.created_at > now - CRISIS_TEXT_FLAG_COVERS))
+    if open_flag is not None:
+        return None
+    flag = Flag(user_id=user.id, kind="safety", reason=FlagReason.CRISIS_TEXT, created_at=now)
+    db.session.add(flag)
+    db.session.flush()
+    audit.record("flag.raised", actor=user, subject=user, obj=flag, now=now,
+                 peer_specialist_id=user.peer_specialist_id, source="sms")
+    return flag
 
 
 # --- progress ---------------------------------------------------------------------------------

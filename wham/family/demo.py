@@ -9,6 +9,7 @@ from wham.accounts.models import Role, User
 from wham.extensions import db
 from wham.family.models import Consent, CrisisContact, SupportPlanVersion
 from wham.family.services import end_of_local_day
+from wham.family.statement import build_statement
 
 FAMILY_EMAIL = "family@example.org"
 
@@ -63,6 +64,7 @@ def load_family_demo(people: dict[str, User], now: datetime) -> None:
                       accepted_at=signed + timedelta(hours=3), **fields)
         db.session.add(row)
         db.session.flush()
+        row.signed_statement = build_statement(row)  # the words Maria signed
         audit.record("consent.given", actor=maria, subject=maria, obj=row, now=signed)
         audit.record("consent.accepted", actor=family, subject=maria, obj=row,
                      now=row.accepted_at)

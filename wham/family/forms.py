@@ -10,6 +10,7 @@ from wtforms import (
     FieldList,
     Form,
     FormField,
+    HiddenField,
     RadioField,
     StringField,
     TextAreaField,
@@ -19,6 +20,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Validation
 from wham.accounts.forms import RegisterForm
 from wham.family.models import SECTION_MAX_LENGTH
 from wham.family.services import MAX_CRISIS_CONTACTS
+from wham.family.statement import PURPOSES
 from wham.validators import CleanText, MobileNumber, select_choices, strip
 
 
@@ -83,14 +85,6 @@ class SupportPlanForm(FlaskForm):
 
 for _name, _text in SECTION_TEXT.items():
     setattr(SupportPlanForm, _name, _section(*_text))
-
-
-PURPOSES = {
-    "crisis": _l("To help me in a crisis"),
-    "recovery": _l("To support my recovery and wellness"),
-    "care": _l("To help coordinate my care with me"),
-    "other": _l("Another reason (write it below)"),
-}
 
 
 class ConsentForm(FlaskForm):
@@ -167,6 +161,8 @@ class SignForm(FlaskForm):
                     Length(max=120, message=_l("Use 120 characters or fewer.")), CleanText()])
     understood = BooleanField(_l("I have read this. I want to share what it says."),
                               validators=[DataRequired(_l("Tick the box to show you agree."))])
+    # The fingerprint of the words the page showed (wham/family/statement.py).
+    statement_digest = HiddenField()
 
 
 class FamilyRegisterForm(RegisterForm):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wham.accounts.models import User
@@ -103,6 +103,9 @@ class Consent(db.Model):
     expiry_event: Mapped[str] = mapped_column(String(200), default="")
     signature_name: Mapped[str | None] = mapped_column(String(120))
     signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The words of the permission exactly as the participant read and signed them (see
+    # wham/family/statement.py), so what was signed can be shown whatever the app says later.
+    signed_statement: Mapped[dict | None] = mapped_column(JSON)
     token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     token_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -19,10 +19,9 @@ from wham.accounts import services as accounts
 from wham.accounts.forms import ConfirmForm
 from wham.accounts.models import Role
 from wham.extensions import db, limiter
-from wham.family import services
+from wham.family import delivery, services
 from wham.family.access import load_own_consent, load_shared_consent
 from wham.family.forms import (
-    PURPOSES,
     SECTION_TEXT,
     AcceptForm,
     ConsentForm,
@@ -32,9 +31,10 @@ from wham.family.forms import (
 )
 from wham.family.models import ALL_SECTIONS, ConsentStatus, Scope
 from wham.family.progress import progress_summary
-from wham.links import public_url
+from wham.family.statement import statement_digest, statement_of
 from wham.permissions import roles_required
 from wham.security import start_session
+from wham.sms.outbox import register_send_check
 from wham.timeutil import local_today, utcnow
 from wham.validators import mobile_e164
 
@@ -63,6 +63,15 @@ ACTIVITY = {
     "consent.accepted": _l("Accepted your permission to share"),
     "consent.revoked": _l("Stopped sharing with %(name)s"),
     "consent.expired": _l("Sharing with %(name)s ended on its own"),
+    "group.dashboard_viewed": _l("Looked at how you are doing in your group"),
+    "group.members_viewed": _l("Looked at your group's member list"),
+    "group.exported": _l("Downloaded your group's figures"),
+    "flag.read": _l("Read the follow-up flags about you"),
+    "flag.acknowledged": _l("Followed up on a flag about you"),
+    "peer_note.read": _l("Read the notes of your peer support"),
+    "peer_note.added": _l("Wrote a note of your peer support"),
+    "group.member_moved": _l("Moved you to another group"),
+    "admin.role_changed": _l("Changed your role"),
     "account.reset_link_created": _l("Made a password reset link for you"),
     "admin.account_created": _l("Created your account"),
     "admin.account_disabled": _l("Turned off your sign-in"),
@@ -82,9 +91,15 @@ def activity_label(entry: services.ActivityEntry) -> str:
                        "name": entry.recipient}
 
 
+@bp.record_once
+def _check_invitation_texts(_state) -> None:
+    # The outbox asks before each send whether an invitation text's link still works.
+    register_send_check(delivery.invitation_text_refusal)
+
+
 @bp.app_context_processor
 def _sharing_words():
-    return {"consent_purposes": PURPOSES, "ConsentStatus": ConsentStatus,
+    return {"ConsentStatus": ConsentStatus, "consent_statement": statement_of,
             "plan_sections": SECTION_TEXT, "activity_label": activity_label}
 
 
@@ -180,16 +195,24 @@ def consent(consent_id: int):
             flash(_("This is already signed."), "info")
             return redirect(url_for("family.consent", consent_id=found.id))
         if form.validate_on_submit():
-            token = services.sign_consent(me, found, form.signature.data, now)
-            return _show_link(found, token)
+            try:
+                issued = services.sign_consent(me, found, form.signature.data, now,
+                                               read_digest=form.statement_digest.data or "")
+            except services.SharingError:
+                form.form_errors.append(_("The words of this permission changed since you opened "
+                                          "the page. Please read them again, then sign."))
+            else:
+                return _show_link(found, issued)
+    # The words on the page now, so signing proves these were the words read.
+    form.statement_digest.data = statement_digest(statement_of(found))
     return render_template("family/consent.html", consent=found, now=now, form=form,
                            actions=ConfirmForm())
 
 
-def _show_link(consent, token: str):
-    link = public_url("family.invitation", invite_token=token)
-    return render_template("family/invite_link.html", consent=consent, link=link,
-                           days=services.INVITATION_LIFETIME.days)
+def _show_link(consent, issued: services.IssuedLink):
+    texted_to = accounts.format_mobile_number(issued.texted_to) if issued.texted_to else None
+    return render_template("family/invite_link.html", consent=consent, issued=issued,
+                           texted_to=texted_to)
 
 
 @bp.post("/sharing/<int:consent_id>/new-link")
@@ -200,11 +223,11 @@ def renew_link(consent_id: int):
     if not ConfirmForm().validate_on_submit():
         return redirect(url_for("family.consent", consent_id=found.id))
     try:
-        token = services.renew_link(me, found, utcnow())
+        issued = services.renew_link(me, found, utcnow())
     except services.SharingError:
         flash(_("A new link can only be made while the invitation is waiting."), "info")
         return redirect(url_for("family.consent", consent_id=found.id))
-    return _show_link(found, token)
+    return _show_link(found, issued)
 
 
 @bp.post("/sharing/<int:consent_id>/revoke")

@@ -6,13 +6,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from flask import current_app
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, and_, exists, or_, select
 
 from wham import audit
 from wham.accounts.models import Role, User
 from wham.accounts.services import AccountError, NewAccount, create_account, normalize_email
 from wham.audit import AuditEvent
 from wham.extensions import db
+from wham.family import delivery
 from wham.family.models import (
     ALL_SECTIONS,
     Consent,
@@ -21,6 +22,9 @@ from wham.family.models import (
     Scope,
     SupportPlanVersion,
 )
+from wham.family.statement import build_statement, statement_digest
+from wham.groups.models import Membership
+from wham.links import public_url
 from wham.timeutil import local_to_utc, local_today
 from wham.tokens import hash_token, looks_like_token, new_token
 
@@ -141,7 +145,19 @@ def create_consent(participant: User, terms: ConsentTerms, now: datetime) -> Con
     return consent
 
 
+@dataclass(frozen=True)
+class IssuedLink:
+    """A new invitation link, shown once, and how else it went out."""
+
+    token: str
+    link: str
+    days: int  # how long it works
+    emailed: bool | None  # None: no email (no address, or no SMTP server); False: it failed
+    texted_to: str | None  # the confirmed number a text is queued for
+
+
 def _issue_link(consent: Consent, now: datetime) -> str:
+    delivery.cancel_invitation_text(consent, now)
     token, token_hash = new_token()
     consent.token_hash = token_hash
     consent.token_expires_at = now + current_app.config.get("FAMILY_INVITATION_LIFETIME",
@@ -149,30 +165,44 @@ def _issue_link(consent: Consent, now: datetime) -> str:
     return token
 
 
-def sign_consent(participant: User, consent: Consent, signature_name: str, now: datetime) -> str:
-    """The participant signs; the invitation link (returned, never stored) starts to work."""
+def _send_link(consent: Consent, token: str, audit_action: str, now: datetime) -> IssuedLink:
+    """Queue the text (if any) with the change, commit, then email: nothing leaves before
+    the link is saved, and a failed email does not undo it."""
+    link = public_url("family.invitation", invite_token=token)
+    days = (consent.token_expires_at - now).days
+    texted_to = delivery.queue_invitation_text(consent, link, now)
+    audit.record(audit_action, actor=consent.participant, subject=consent.participant,
+                 obj=consent, now=now, scopes=[s.value for s in consent.scopes],
+                 texted=texted_to is not None)
+    db.session.commit()
+    emailed = delivery.email_invitation(consent, link, days)
+    return IssuedLink(token, link, days, emailed, texted_to)
+
+
+def sign_consent(participant: User, consent: Consent, signature_name: str, now: datetime, *,
+                 read_digest: str) -> IssuedLink:
+    """The participant signs the words they read: `read_digest` is the fingerprint of the
+    statement their page showed, and those words are kept with the consent. The invitation
+    link (returned, stored only as a hash) starts to work, and goes out by email or text
+    where it can."""
     if consent.participant_id != participant.id or consent.status(now) != ConsentStatus.DRAFT:
         raise SharingError("not signable")
     if not signature_name.strip():
         raise SharingError("signature")
+    statement = build_statement(consent)
+    if read_digest != statement_digest(statement):
+        raise SharingError("wording changed")
     consent.signature_name = signature_name.strip()
     consent.signed_at = now
-    token = _issue_link(consent, now)
-    audit.record("consent.given", actor=participant, subject=participant, obj=consent, now=now,
-                 scopes=[s.value for s in consent.scopes])
-    db.session.commit()
-    return token
+    consent.signed_statement = statement
+    return _send_link(consent, _issue_link(consent, now), "consent.given", now)
 
 
-def renew_link(participant: User, consent: Consent, now: datetime) -> str:
+def renew_link(participant: User, consent: Consent, now: datetime) -> IssuedLink:
     """A new link for a signed invitation not yet accepted; the old link stops working."""
     if consent.participant_id != participant.id or consent.status(now) != ConsentStatus.INVITED:
         raise SharingError("not invited")
-    token = _issue_link(consent, now)
-    audit.record("consent.link_renewed", actor=participant, subject=participant, obj=consent,
-                 now=now)
-    db.session.commit()
-    return token
+    return _send_link(consent, _issue_link(consent, now), "consent.link_renewed", now)
 
 
 def revoke_consent(participant: User, consent: Consent, now: datetime) -> None:
@@ -182,6 +212,7 @@ def revoke_consent(participant: User, consent: Consent, now: datetime) -> None:
     if consent.status(now) in (ConsentStatus.REVOKED, ConsentStatus.EXPIRED):
         return
     consent.revoked_at = now
+    delivery.cancel_invitation_text(consent, now)
     consent.token_hash = None
     audit.record("consent.revoked", actor=participant, subject=participant, obj=consent, now=now,
                  family_user_id=consent.family_user_id)
@@ -213,6 +244,7 @@ def _check_invitee(consent: Consent, user: User) -> None:
 def _accept(consent: Consent, user: User, now: datetime) -> None:
     consent.family_user_id = user.id
     consent.accepted_at = now
+    delivery.cancel_invitation_text(consent, now)
     consent.token_hash = None  # single use: the link is gone once it has worked
     audit.record("consent.accepted", actor=user, subject=consent.participant, obj=consent, now=now)
 
@@ -317,16 +349,29 @@ class ActivityEntry:
     recipient: str = ""  # for consent events: the person the consent names
 
 
+# Reads of a whole group's members, audited once per group rather than per member: each
+# person who was a member at that moment sees them.
+GROUP_READS = ("group.members_viewed", "group.exported")
+CONSENT_ACTIONS = ("consent.drafted", "consent.given", "consent.link_renewed", "consent.revoked")
+
+
 def activity_for(participant: User, now: datetime, limit: int = 200) -> list[ActivityEntry]:
-    """Every audited action of someone else on the participant's information, every consent
-    event, and consents that ran out on their own, newest first."""
-    consent_actions = ("consent.drafted", "consent.given", "consent.link_renewed",
-                       "consent.revoked")
+    """Every audited action of someone else on the participant's information (their own
+    events, and reads of a group while they were in it), every consent event, and consents
+    that ran out on their own, newest first."""
+    member_then = exists().where(
+        Membership.user_id == participant.id, Membership.group_id == AuditEvent.object_id,
+        Membership.joined_at <= AuditEvent.occurred_at,
+        or_(Membership.left_at.is_(None), Membership.left_at > AuditEvent.occurred_at))
     rows = db.session.execute(
         select(AuditEvent, User.display_name)
         .outerjoin(User, User.id == AuditEvent.actor_id)
-        .where(AuditEvent.subject_id == participant.id,
-               or_(AuditEvent.actor_id != participant.id, AuditEvent.action.in_(consent_actions)))
+        .where(or_(
+            and_(AuditEvent.subject_id == participant.id,
+                 or_(AuditEvent.actor_id != participant.id,
+                     AuditEvent.action.in_(CONSENT_ACTIONS))),
+            and_(AuditEvent.action.in_(GROUP_READS), AuditEvent.object_type == "Group",
+                 AuditEvent.actor_id != participant.id, member_then)))
         .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc()).limit(limit)).all()
     consents = {c.id: c for c in consents_of(participant)}
 

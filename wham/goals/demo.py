@@ -49,6 +49,31 @@ GOALS = (
      ("Volunteer", "one hour", "Saturday morning", 1)),
 )
 
+# The same goals in the participant's own words for those who use the app in Spanish.
+GOALS_ES = {
+    "activity": ("Caminar casi todos los días para tener más energía",
+                 "Quiero poder jugar con mis hijos en el parque.",
+                 ("Caminar alrededor de la cuadra", "15 minutos", "después del almuerzo", 4)),
+    "sleep": ("Despertar descansado", "Las mañanas son difíciles cuando estoy cansado.",
+              ("Dejar el teléfono en la cocina", "30 minutos antes de dormir", "en la noche", 5)),
+    "eating": ("Comer más frutas y verduras", "Mi doctor dice que ayuda con mi azúcar.",
+               ("Fruta en el desayuno", "una pieza", "en el desayuno", 5)),
+    "support": ("Volver a hablar con mi hermano", "Éramos muy unidos y lo extraño.",
+                ("Mandarle un mensaje a mi hermano", "un mensaje", "domingo en la tarde", 1)),
+    "stress": ("Manejar el estrés sin fumar", "Quiero sentir que tengo el control.",
+               ("Respirar despacio", "3 respiraciones", "cuando me siento tenso", 5)),
+    "meaning": ("Encontrar un trabajo que me importe", "Quiero una razón para levantarme.",
+                ("Ver ofertas de trabajo", "20 minutos", "martes y jueves en la mañana", 2)),
+    "optimism": ("Notar las cosas buenas de mi día", "Me quedo pegado en lo malo.",
+                 ("Escribir una cosa buena", "una línea", "antes de dormir", 6)),
+    "spiritual": ("Hacer tiempo para la reflexión tranquila", "Me da paz.",
+                  ("Sentarme afuera en silencio", "10 minutos", "con el café de la mañana", 4)),
+    "cognitive": ("Notar los pensamientos negativos y cambiarlos", "Me tiran para abajo.",
+                  ("Leer mi tarjeta de apoyo", "una vez", "al despertar", 5)),
+    "service": ("Ayudar en el banco de comida", "Ayudar a otros me hace sentir útil.",
+                ("Ser voluntario", "una hora", "sábado en la mañana", 1)),
+}
+
 NOTES = {
     Done.YES: ("Felt good afterwards.", "Easier than I thought.", "Went with my neighbor.",
                "Did it even though it was raining!", ""),
@@ -56,6 +81,19 @@ NOTES = {
     Done.NO: ("Too tired today.", "Had a bad headache.", "Forgot, will try tomorrow.", ""),
 }
 PRIVATE_NOTES = ("Rough day. Thinking about my dad a lot.", "Argued with Luis, felt low all evening.")
+NOTES_ES = {
+    Done.YES: ("Me sentí bien después.", "Fue más fácil de lo que pensé.", "Fui con mi vecina.", ""),
+    Done.PARTLY: ("Solo hice la mitad, pero algo es algo.", "Empecé tarde.", ""),
+    Done.NO: ("Muy cansado hoy.", "Tuve dolor de cabeza.", "Se me olvidó, mañana lo intento.", ""),
+}
+PRIVATE_NOTES_ES = ("Día difícil. Pensando mucho en mi papá.",)
+
+
+def _in_language(user: User, goal: tuple) -> tuple:
+    """A GOALS entry in the participant's language: (factor, what, why, plan)."""
+    if user.language == "es" and goal[0] in GOALS_ES:
+        return (goal[0], *GOALS_ES[goal[0]])
+    return goal
 
 # Maria, week by week from eight weeks ago: confidence and how many days she did it.
 MARIA_WEEKS = ((5, 1), (7, 2), (8, 3), (8, 3), (6, 2), (8, 4), (9, 4), (9, None))
@@ -104,7 +142,7 @@ def _week_plan(user: User, goal: Goal, week: date, plan: tuple, confidence: int,
             continue  # not every day gets logged
         else:
             done = rng.choice((Done.PARTLY, Done.NO, Done.NO))
-        note, is_private = rng.choice(NOTES[done]), False
+        note, is_private = rng.choice((NOTES_ES if user.language == "es" else NOTES)[done]), False
         if private and done == Done.NO:
             note, is_private = private.pop(0), True
         row.entries.append(LogEntry(user_id=user.id, day=day, done=done, note=note,
@@ -159,9 +197,9 @@ def load_goals_demo(people: dict[str, User], now: datetime) -> None:
         if index % 2 == 0:
             _inventory(user, _at(today - timedelta(days=rng.randint(1, 6)), 19, tz),
                        {code: min(5, value + rng.choice((0, 0, 1, 1, 2))) for code, value in base.items()})
-        factor, what, why, plan = GOALS[(index + 1) % len(GOALS)]
+        factor, what, why, plan = _in_language(user, GOALS[(index + 1) % len(GOALS)])
         if index == 2:  # set one goal aside, then started another
-            old = GOALS[(index + 5) % len(GOALS)]
+            old = _in_language(user, GOALS[(index + 5) % len(GOALS)])
             aside = _goal(user, old[0], old[1], old[2], _at(first_week - timedelta(days=20), 12, tz))
             _close(aside, GoalStatus.SET_ASIDE, _at(first_week - timedelta(days=3), 12, tz))
         goal = _goal(user, factor, what, why, _at(first_week - timedelta(days=1), 12, tz))
@@ -171,5 +209,6 @@ def load_goals_demo(people: dict[str, User], now: datetime) -> None:
             confidence = rng.choice((5, 6, 7, 8, 8, 9, 10))
             did = None if n == weeks - 1 else rng.randint(0, plan[3])
             _week_plan(user, goal, first_week + timedelta(weeks=n), plan, confidence, did, today,
-                       rng, list(PRIVATE_NOTES[:1]) if index == 4 and n == 2 else [])
+                       rng, [(PRIVATE_NOTES_ES if user.language == "es" else PRIVATE_NOTES)[0]]
+                       if index == 4 and n == 2 else [])
     db.session.commit()

@@ -23,7 +23,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from wham.factors import FACTORS, factor_choices
+from wham.factors import FACTORS, factor_choices, get_factor
 from wham.goals.models import (
     MILESTONES_MAX,
     NOTE_MAX,
@@ -61,8 +61,6 @@ class InventoryForm(FlaskForm):
 
 
 def _factor_label(code: str) -> LazyString:
-    from wham.factors import get_factor
-
     return LazyString(lambda: get_factor(code).label())
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
+    Index,
     SmallInteger,
     String,
     Text,
@@ -152,7 +153,9 @@ class LogEntry(db.Model):
     """Did I do my plan on this day? A short note, which may be private (never shown to staff)."""
 
     __tablename__ = "log_entries"
-    __table_args__ = (UniqueConstraint("plan_id", "day"),)
+    # Each member's latest log entry in one index step (the dashboard's "last active").
+    __table_args__ = (UniqueConstraint("plan_id", "day"),
+                      Index("ix_log_entries_user_updated", "user_id", "updated_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("action_plans.id"), index=True)

@@ -4,7 +4,6 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -14,6 +13,7 @@ from wham.factors import FACTORS, get_factor
 from wham.goals import services
 from wham.goals.forms import RATING_WORDS, GoalForm, GoalStatusForm, InventoryForm, LogForm, PlanForm
 from wham.goals.models import CONFIDENCE_RULE, GoalStatus
+from wham.i18n import format_day
 from wham.permissions import load_goal_for, load_plan_for, roles_required
 from wham.timeutil import local_today, utcnow
 
@@ -24,6 +24,7 @@ RULE_MESSAGES = {
         "You already have as many active goals as your program allows. Mark one achieved or "
         "set it aside first."),
     "same status": lambda: _("This goal is already there."),
+    "check": lambda: _("This goal could not be saved. Please check your answers."),
     "goal not active": lambda: _("Plans are for active goals. Work on this goal again first."),
     "plan exists": lambda: _("You already have a plan for this week. You can change it below."),
     "nothing to copy": lambda: _("There is no earlier plan to copy yet. Write this week's plan below."),
@@ -41,7 +42,7 @@ def factor_label(code: str | None) -> str:
 
 @bp.app_template_filter("weekday_date")
 def weekday_date(day: date) -> str:
-    return format_date(day, "EEEE, MMM d")
+    return format_day(day, "weekday_day_month")
 
 
 # --- inventory -------------------------------------------------------------------------------
@@ -109,7 +110,7 @@ def new_goal():
         try:
             goal = services.create_goal(me, _draft(form), utcnow())
         except services.GoalRuleError as refused:
-            form.form_errors.append(RULE_MESSAGES.get(refused.reason, RULE_MESSAGES["too many active"])())
+            form.form_errors.append(RULE_MESSAGES.get(refused.reason, RULE_MESSAGES["check"])())
         else:
             flash(_("Your goal is saved. Next, make a small plan for this week."), "success")
             return redirect(url_for("goals.plan", goal_id=goal.id))

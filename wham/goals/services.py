@@ -1,17 +1,19 @@
 """The rules of goals, plans and the log, and every write to them. Public read functions at the
 end (`active_goals`, `plan_for_week`, `days_done_in_week`, `plans_between`) are used by the
-check-ins, progress and later the dashboard."""
+check-ins and progress; the bulk ones after them (`first_active_goals`, ...) by the dashboard."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from wham import audit
 from wham.accounts.models import User
+from wham.database import write_again_if_raced
 from wham.extensions import db
 from wham.factors import FACTOR_CODES
 from wham.goals.models import (
@@ -132,6 +134,7 @@ def _check_draft(user: User, draft: GoalDraft, now: datetime) -> None:
 def create_goal(user: User, draft: GoalDraft, now: datetime) -> Goal:
     """A new active goal, if the participant has room for one more (MAX_ACTIVE_GOALS)."""
     _check_draft(user, draft, now)
+    _lock_goals_of(user.id)
     if _count_active(user.id) >= max_active_goals():
         raise GoalRuleError("too many active")
     goal = Goal(user_id=user.id, factor=draft.factor, second_factor=draft.second_factor,
@@ -163,14 +166,23 @@ def change_goal_status(user: User, goal: Goal, status: GoalStatus, now: datetime
     """Mark a goal achieved, set it aside, or make it active again; the change is kept."""
     if status == goal.status:
         raise GoalRuleError("same status")
-    if status == GoalStatus.ACTIVE and _count_active(user.id) >= max_active_goals():
-        raise GoalRuleError("too many active")
+    if status == GoalStatus.ACTIVE:
+        _lock_goals_of(user.id)
+        if _count_active(user.id) >= max_active_goals():
+            raise GoalRuleError("too many active")
     goal.changes.append(GoalStatusChange(from_status=goal.status, to_status=status, changed_at=now))
     goal.status, goal.status_changed_at = status, now
     audit.record("goal.status_changed", actor=user, subject=user, obj=goal, now=now,
                  status=status.value)
     db.session.commit()
     return goal
+
+
+def _lock_goals_of(user_id: int) -> None:
+    """Hold the participant's user row (PostgreSQL; SQLite lets one writer in at a time) until
+    the transaction ends, so a double-tapped "new goal" counts active goals one after the other
+    and cannot make two past MAX_ACTIVE_GOALS."""
+    db.session.execute(select(User.id).where(User.id == user_id).with_for_update())
 
 
 def _count_active(user_id: int) -> int:
@@ -216,6 +228,11 @@ def save_plan(user: User, goal: Goal, draft: PlanDraft, now: datetime, *,
     low = draft.confidence < CONFIDENCE_RULE
     if low and not keep_low_confidence:
         raise LowConfidence()
+    return write_again_if_raced(_write_plan, user, goal, draft, now)
+
+
+def _write_plan(user: User, goal: Goal, draft: PlanDraft, now: datetime) -> ActionPlan:
+    low = draft.confidence < CONFIDENCE_RULE
     week = this_week(user, now)
     plan = plan_of_goal(goal.id, week)
     if plan is None:
@@ -255,7 +272,11 @@ def copy_last_plan(user: User, goal: Goal, now: datetime) -> ActionPlan:
                       low_confidence_acknowledged=last.confidence < CONFIDENCE_RULE,
                       created_at=now, updated_at=now)
     db.session.add(plan)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:  # a plan for this week was saved a moment ago (a double tap)
+        db.session.rollback()
+        raise GoalRuleError("plan exists") from None
     audit.record("plan.copied", actor=user, subject=user, obj=plan, now=now,
                  week_start=week.isoformat(), from_plan=last.id)
     db.session.commit()
@@ -278,9 +299,13 @@ def log_day(user: User, plan: ActionPlan, day: date, done: Done | str, note: str
         raise GoalRuleError("day outside week")
     if day > local_today(now, user.time_zone):
         raise GoalRuleError("future day")
-    done = Done(done)
-    entry = db.session.scalar(select(LogEntry).where(LogEntry.plan_id == plan.id,
-                                                     LogEntry.day == day))
+    return write_again_if_raced(_write_log_entry, user, plan, day, Done(done), note, is_private,
+                                now)
+
+
+def _write_log_entry(user: User, plan: ActionPlan, day: date, done: Done, note: str,
+                     is_private: bool, now: datetime) -> LogEntry:
+    entry = log_entry_of(plan.id, day)
     if entry is None:
         entry = LogEntry(plan_id=plan.id, user_id=user.id, day=day, created_at=now)
         db.session.add(entry)
@@ -289,6 +314,11 @@ def log_day(user: User, plan: ActionPlan, day: date, done: Done | str, note: str
     audit.record("log.saved", actor=user, subject=user, obj=entry, now=now, day=day.isoformat())
     db.session.commit()
     return entry
+
+
+def log_entry_of(plan_id: int, day: date) -> LogEntry | None:
+    return db.session.scalar(select(LogEntry).where(LogEntry.plan_id == plan_id,
+                                                    LogEntry.day == day))
 
 
 def log_entries(plan_id: int) -> dict[date, LogEntry]:
@@ -355,6 +385,59 @@ def plans_between(user_id: int, first_week: date, last_week: date) -> list[Actio
         .order_by(ActionPlan.week_start, ActionPlan.goal_id)))
 
 
+# --- many participants at once (the facilitator's dashboard) -----------------------------------
+
+
+@dataclass(frozen=True)
+class GoalLine:
+    """A goal as a list of people shows it: its factor and title, not why it matters to them."""
+
+    id: int
+    factor: str
+    title: str
+
+
+def first_active_goals(user_ids: list[int]) -> dict[int, GoalLine]:
+    """Each participant's first active goal (the one pages show), by user id, in one query."""
+    if not user_ids:
+        return {}
+    goals: dict[int, GoalLine] = {}
+    for goal_id, user_id, factor, what in db.session.execute(
+            select(Goal.id, Goal.user_id, Goal.factor, Goal.what)
+            .where(Goal.user_id.in_(user_ids), Goal.status == GoalStatus.ACTIVE)
+            .order_by(Goal.user_id, Goal.created_at, Goal.id)):
+        goals.setdefault(user_id, GoalLine(goal_id, factor, what))
+    return goals
+
+
+def planned_and_done_days(goal_ids: list[int],
+                          weeks: set[date]) -> dict[tuple[int, date], tuple[int, int]]:
+    """(days planned, days logged "yes") of each goal's plan, per (goal, week) that has a plan,
+    in one query; "partly" is not done, as in `days_done_in_week`."""
+    if not goal_ids or not weeks:
+        return {}
+    rows = db.session.execute(
+        select(ActionPlan.goal_id, ActionPlan.week_start, ActionPlan.days_planned,
+               func.count(LogEntry.id))
+        .outerjoin(LogEntry, and_(LogEntry.plan_id == ActionPlan.id, LogEntry.done == Done.YES))
+        .where(ActionPlan.goal_id.in_(goal_ids), ActionPlan.week_start.in_(sorted(weeks)))
+        .group_by(ActionPlan.id, ActionPlan.goal_id, ActionPlan.week_start,
+                  ActionPlan.days_planned))
+    return {(goal_id, week): (planned, done) for goal_id, week, planned, done in rows}
+
+
+def active_goals_by_factor(user_ids: list[int]) -> list[tuple[str, int]]:
+    """How many active goals these participants have per whole-health factor, in the factors'
+    order, factors nobody chose left out; one query."""
+    if not user_ids:
+        return []
+    counts = dict(db.session.execute(
+        select(Goal.factor, func.count(Goal.id))
+        .where(Goal.user_id.in_(user_ids), Goal.status == GoalStatus.ACTIVE)
+        .group_by(Goal.factor)).all())
+    return [(code, counts[code]) for code in FACTOR_CODES if counts.get(code)]
+
+
 # --- the participant's home page --------------------------------------------------------------
 
 
@@ -374,6 +457,7 @@ class HomeSummary:
     check_in_streak: int = 0
     check_ins_available: bool = False
     check_in_week: date | None = None
+    check_in_last_day: date | None = None  # answers can be given or changed until it ends
     had_plan_last_week: bool = False
 
     @property
@@ -442,5 +526,6 @@ def _add_check_in(summary: HomeSummary, user: User, now: datetime) -> None:
 
     summary.check_ins_available = True
     summary.check_in_week = checkins.week_to_check_in(user, now)
+    summary.check_in_last_day = checkins.last_open_day(summary.check_in_week)
     summary.check_in = checkins.check_in_for_week(user.id, summary.check_in_week)
     summary.check_in_streak = checkins.check_in_streak(user.id, summary.week_start)

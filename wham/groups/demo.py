@@ -1,10 +1,16 @@
-"""Demo groups: two groups Jordan facilitates, half-way through, with attendance and wins."""
+"""Demo groups: two groups Jordan facilitates, half-way through, with attendance and wins, and
+follow-up flags on the dashboards (the older ones followed up with a note, the latest open)."""
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
+from sqlalchemy import select
+
 from wham.accounts.models import User
+from wham.checkins.models import Flag
+from wham.extensions import db
 from wham.groups import services
+from wham.groups.flags import acknowledge_flag, raise_follow_up_flags
 from wham.timeutil import local_today
 
 PEER = "peer@example.org"
@@ -23,6 +29,12 @@ WINS = (
     "Made a salad for lunch instead of getting fast food.",
 )
 
+FOLLOW_UP_NOTES = (
+    "Called; we talked about what got in the way. Plan is smaller this week.",
+    "Texted, then spoke on Friday. Doing OK, busy with work. Will check in Sunday.",
+    "Met after group. Feeling low but has support from her sister; will call Monday.",
+    "Left a voicemail, then she called back. Back on track.",
+)
 
 
 def _demo_status(member_index: int, session_number: int) -> str:
@@ -60,3 +72,17 @@ def load_groups_demo(people: dict[str, User], now: datetime) -> None:
         for person, text in zip(members[:2], WINS[offset % 2::2], strict=False):
             membership = services.active_membership(group.id, person.id)
             services.share_win(person, membership, text, now - timedelta(days=offset))
+
+
+def load_group_flags_demo(people: dict[str, User], now: datetime) -> None:
+    """The follow-up rules as they ran over the past three weeks, with Jordan acknowledging
+    what they raised the next day, then once more now (those flags stay open)."""
+    peer = people[PEER]
+    notes = iter(FOLLOW_UP_NOTES * 10)
+    for days_ago in (21, 14, 7):
+        then = now - timedelta(days=days_ago)
+        raise_follow_up_flags(then)
+        raised = db.session.scalars(select(Flag).where(Flag.created_at == then).order_by(Flag.id))
+        for flag in list(raised):
+            acknowledge_flag(peer, flag, next(notes), then + timedelta(hours=20))
+    raise_follow_up_flags(now)

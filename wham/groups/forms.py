@@ -1,4 +1,5 @@
-"""Forms for groups: schedule, joining, attendance, moving a session, wins and 1:1 notes."""
+"""Forms for groups: schedule, joining, attendance, moving a session, wins, 1:1 notes and
+acknowledging a flag."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -103,6 +104,15 @@ class PeerNoteForm(FlaskForm):
                          description=_l("Only this member's facilitators see these notes."),
                          validators=[DataRequired(_l("Write the note first.")),
                                      Length(max=2000, message=_l("Use 2000 characters or fewer.")),
+                                     CleanText(multiline=True)])
+
+
+class AcknowledgeFlagForm(FlaskForm):
+    note = TextAreaField(_l("What happened: your 1:1 contact note"), filters=[strip],
+                         description=_l("A few words, e.g. \"Called, we talked it through; she will "
+                                        "come on Tuesday.\" Only this member's facilitators see it."),
+                         validators=[DataRequired(_l("Write a short note of your contact first.")),
+                                     Length(max=1000, message=_l("Use 1000 characters or fewer.")),
                                      CleanText(multiline=True)])
 
 

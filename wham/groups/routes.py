@@ -1,9 +1,9 @@
 """Group pages: my groups, joining, the group page, sessions and attendance, wins, 1:1 notes,
-and the admin's group pages under /admin/groups."""
+the facilitator's dashboard with its flags and CSV exports, and the admin's group pages under
+/admin/groups."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_datetime
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -11,8 +11,11 @@ from sqlalchemy import select
 from wham.accounts.forms import ConfirmForm
 from wham.accounts.models import Role, User
 from wham.extensions import db
+from wham.groups import dashboard as group_dashboard
+from wham.groups import flags as follow_up
 from wham.groups import services
 from wham.groups.forms import (
+    AcknowledgeFlagForm,
     FacilitatorGroupForm,
     GroupForm,
     JoinCodeForm,
@@ -25,26 +28,39 @@ from wham.groups.forms import (
     member_field_name,
 )
 from wham.groups.models import Group
+from wham.i18n import format_moment
 from wham.links import public_url
 from wham.permissions import (
     facilitated_groups,
     facilitates,
+    load_facilitated_group,
+    load_group_flag_for,
     load_group_for,
     load_group_member_for,
     load_group_session_for,
     load_membership_for,
     roles_required,
 )
-from wham.timeutil import utcnow
+from wham.timeutil import local_today, utcnow
 
 bp = Blueprint("groups", __name__)
 
 
 @bp.app_template_filter("group_time")
 def group_time(moment, group: Group) -> str:
-    """A session time in the group's own time zone (where people meet), e.g. "Tue, Sep 15, 6:00 PM"."""
-    return format_datetime(services.to_local(moment, group.time_zone), "EEE, MMM d, h:mm a",
-                           rebase=False)
+    """A session time in the group's own time zone (where people meet), e.g. "Tue, Sep 15, 6:00 PM"
+    or "mar, 15 sept, 18:00"."""
+    return format_moment(services.to_local(moment, group.time_zone))
+
+
+@bp.app_template_filter("flag_label")
+def flag_label(reason) -> str:
+    return follow_up.reason_label(reason)
+
+
+@bp.app_template_test("crisis_flag")
+def crisis_flag(flag) -> bool:
+    return follow_up.is_crisis(flag.reason)
 
 
 def _me() -> User:
@@ -63,8 +79,10 @@ def my_groups():
     else:
         groups = [m.group for m in services.memberships_of(_me())]
     upcoming = services.next_sessions([g.id for g in groups], now)
+    attention = (follow_up.attention_by_group([g.id for g in groups])
+                 if current_user.role == Role.PEER_SPECIALIST else {})
     return render_template("groups/my_groups.html", groups=groups, upcoming=upcoming,
-                           code_form=JoinCodeForm())
+                           attention=attention, code_form=JoinCodeForm())
 
 
 @bp.route("/groups/new", methods=["GET", "POST"])
@@ -257,9 +275,83 @@ def member(group_id: int, member_id: int):
         services.add_peer_note(_me(), membership.user, form.body.data, utcnow())
         flash(_("Your note is saved."), "success")
         return redirect(url_for("groups.member", group_id=group.id, member_id=member_id))
-    notes = services.read_peer_notes(_me(), membership.user, utcnow())
+    now = utcnow()
+    notes = services.read_peer_notes(_me(), membership.user, now)
+    flags = follow_up.flags_of(_me(), membership.user, now)
     return render_template("groups/member.html", group=group, membership=membership,
-                           person=membership.user, notes=notes, form=form)
+                           person=membership.user, notes=notes, form=form, flags=flags,
+                           names=follow_up.acknowledged_by_names(flags))
+
+
+@bp.route("/groups/<int:group_id>/members/<int:member_id>/flags/<int:flag_id>",
+          methods=["GET", "POST"])
+@roles_required(Role.PEER_SPECIALIST)
+def flag(group_id: int, member_id: int, flag_id: int):
+    """One flag: what it is about, and acknowledging it with a note of the 1:1 contact."""
+    group, membership, flag = load_group_flag_for(current_user, group_id, member_id, flag_id)
+    form = AcknowledgeFlagForm()
+    if flag.acknowledged_at is None and form.validate_on_submit():
+        try:
+            follow_up.acknowledge_flag(_me(), flag, form.note.data, utcnow())
+        except follow_up.AlreadyAcknowledged:
+            form.note.errors.append(_("Another facilitator acknowledged this flag a moment ago; "
+                                      "their note is kept. Save yours as a 1:1 note instead."))
+        else:
+            flash(_("Flag acknowledged for %(name)s. Your note is saved.",
+                    name=membership.user.display_name), "success")
+            return redirect(url_for("groups.dashboard", group_id=group.id))
+    elif request.method == "GET":
+        follow_up.record_flag_read(_me(), membership.user, flag, utcnow())
+    return render_template("groups/flag.html", group=group, membership=membership,
+                           person=membership.user, flag=flag, form=form,
+                           names=follow_up.acknowledged_by_names([flag]))
+
+
+# --- the facilitator's dashboard and exports ------------------------------------------------
+
+
+@bp.get("/groups/<int:group_id>/dashboard")
+@roles_required(Role.PEER_SPECIALIST)
+def dashboard(group_id: int):
+    group = load_facilitated_group(current_user, group_id)
+    now = utcnow()
+    members = services.active_members(group)
+    rows = group_dashboard.member_rows(group, now, members)
+    page = render_template("groups/dashboard.html", group=group, rows=rows, now=now,
+                           rollup=group_dashboard.group_rollup(group, now, members),
+                           upcoming=services.next_sessions([group.id], now).get(group.id))
+    # Audited once the page is made, so a page that failed leaves no trace.
+    group_dashboard.record_dashboard_view(_me(), group, rows, now)
+    return page
+
+
+def _csv_download(body: str, group: Group, what: str, now) -> Response:
+    name = f"group-{group.id}-{what}-{local_today(now, current_user.time_zone).isoformat()}.csv"
+    return Response(body, mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
+
+
+@bp.get("/groups/<int:group_id>/export/members.csv")
+@roles_required(Role.PEER_SPECIALIST)
+def export_members(group_id: int):
+    group = load_facilitated_group(current_user, group_id)
+    now = utcnow()
+    rows = group_dashboard.member_rows(group, now)
+    response = _csv_download(group_dashboard.members_csv(rows), group, "members", now)
+    group_dashboard.record_export(_me(), group, "members", [r.user.id for r in rows], now)
+    return response
+
+
+@bp.get("/groups/<int:group_id>/export/summary.csv")
+@roles_required(Role.PEER_SPECIALIST)
+def export_summary(group_id: int):
+    group = load_facilitated_group(current_user, group_id)
+    now = utcnow()
+    members = services.active_members(group)
+    body = group_dashboard.rollup_csv(group, group_dashboard.group_rollup(group, now, members))
+    response = _csv_download(body, group, "summary", now)
+    group_dashboard.record_export(_me(), group, "summary", [m.user_id for m in members], now)
+    return response
 
 
 # --- admin ----------------------------------------------------------------------------------

@@ -32,7 +32,8 @@ class SmsSettingsForm(FlaskForm):
     checkin_time = TimeField(_l("Reminder time"), default=time(18, 0),
                              description=_l("Your own local time."),
                              validators=[InputRequired(_l("Enter a time such as 18:00."))])
-    group_reminder = BooleanField(_l("Reminder the day before my group meets"))
+    group_reminder = BooleanField(_l("Texts about my group: a reminder the day before it "
+                                     "meets, and notes from the facilitator"))
     flag_alert = BooleanField(_l("Alert when someone in my groups asks for support"),
                               description=_l("The text says only that there is something to "
                                              "look at, never who or why."))

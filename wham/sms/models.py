@@ -4,6 +4,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime, time
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Index, String, Text, Time
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -19,11 +20,31 @@ class SmsKind(enum.StrEnum):
     VERIFY_CODE = "verify_code"
     CHECKIN_REMINDER = "checkin_reminder"
     GROUP_REMINDER = "group_reminder"
+    GROUP_MESSAGE = "group_message"  # a facilitator's message from the reviewed templates
     FLAG_ALERT = "flag_alert"
+    FAMILY_INVITATION = "family_invitation"  # a participant's invitation link (wham/family)
+
+    @property
+    def label(self):
+        """What the message is for, in words, for the delivery statistics."""
+        return KIND_LABELS[self]
 
 
-# Kinds a person must have turned on in their settings before anything of that kind is sent.
-OPT_IN_KINDS = (SmsKind.CHECKIN_REMINDER, SmsKind.GROUP_REMINDER, SmsKind.FLAG_ALERT)
+KIND_LABELS = {SmsKind.VERIFY_CODE: _l("Number confirmation code"),
+               SmsKind.CHECKIN_REMINDER: _l("Check-in reminder"),
+               SmsKind.GROUP_REMINDER: _l("Group reminder"),
+               SmsKind.GROUP_MESSAGE: _l("Message to a group"),
+               SmsKind.FLAG_ALERT: _l("Alert to a peer specialist"),
+               SmsKind.FAMILY_INVITATION: _l("Family invitation")}
+
+
+# Kinds a person must have turned on in their settings before anything of that kind is sent,
+# with the setting that turns each on (texts about one's group share one setting).
+CONSENT_FOR = {SmsKind.CHECKIN_REMINDER: "checkin_reminder",
+               SmsKind.GROUP_REMINDER: "group_reminder",
+               SmsKind.GROUP_MESSAGE: "group_reminder",
+               SmsKind.FLAG_ALERT: "flag_alert"}
+OPT_IN_KINDS = tuple(CONSENT_FOR)
 
 
 class OutboxStatus(enum.StrEnum):
@@ -35,6 +56,17 @@ class OutboxStatus(enum.StrEnum):
     FAILED = "failed"
     EXPIRED = "expired"
     CANCELLED = "cancelled"
+
+    @property
+    def label(self):
+        return STATUS_LABELS[self]
+
+
+STATUS_LABELS = {OutboxStatus.QUEUED: _l("Waiting"), OutboxStatus.SENDING: _l("Sending"),
+                 OutboxStatus.SENT: _l("Sent"), OutboxStatus.DELIVERED: _l("Delivered"),
+                 OutboxStatus.UNDELIVERED: _l("Not delivered"), OutboxStatus.FAILED: _l("Failed"),
+                 OutboxStatus.EXPIRED: _l("Too late, not sent"),
+                 OutboxStatus.CANCELLED: _l("Cancelled, not sent")}
 
 
 # Statuses after which the message never leaves again.
@@ -95,7 +127,7 @@ class SmsContact(db.Model):
             return None if to_e164 == self.e164 == user.mobile_e164 else "number_changed"
         if not self.is_verified_for(user) or to_e164 != self.e164:
             return "unverified"
-        if kind in OPT_IN_KINDS and not getattr(self, kind.value):
+        if kind in CONSENT_FOR and not getattr(self, CONSENT_FOR[kind]):
             return "not_opted_in"
         return None
 

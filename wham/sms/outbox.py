@@ -41,7 +41,66 @@ def queue_message(user: User, kind: SmsKind, body: str, key: str, *, to_e164: st
     return message
 
 
+def queue_messages(rows: list[dict]) -> int:
+    """Add many messages at once (the nudge planner). Each row holds the OutboxMessage columns;
+    a row whose idempotency key is already queued is skipped, even when another process
+    queues it at the same moment (INSERT ... ON CONFLICT DO NOTHING). Returns how many were
+    added. The caller commits."""
+    if not rows:
+        return 0
+    dialect = db.engine.dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:  # pragma: no cover - WHAM runs on SQLite and PostgreSQL
+        raise RuntimeError(f"queue_messages does not know {dialect}")
+    table = OutboxMessage.__table__
+    # RETURNING names only the rows really added (drivers differ on executemany row counts).
+    statement = (insert(table).on_conflict_do_nothing(index_elements=[table.c.idempotency_key])
+                 .returning(table.c.id))
+    connection = db.session.connection()  # Core, inside the session's transaction
+    added = 0
+    for start in range(0, len(rows), 5000):
+        added += len(connection.execute(statement, rows[start:start + 5000]).all())
+    return added
+
+
+def cancel_queued_messages(keys: list[str], reason: str, now: datetime) -> int:
+    """Cancel the still-queued messages with these idempotency keys (a row being sent right
+    now is stopped by the send checks instead). The caller commits."""
+    if not keys:
+        return 0
+    result = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.idempotency_key.in_(keys), OutboxMessage.status == OutboxStatus.QUEUED)
+        .values(status=OutboxStatus.CANCELLED, error_code=reason, updated_at=now))
+    return result.rowcount
+
+
 # --- sending ------------------------------------------------------------------------------
+
+# A send check gets a claimed message and `now` and returns why it must not go out any more
+# (e.g. "checked_in": the check-in it reminds of was logged meanwhile), or None. The nudges
+# register theirs; the contact's own state (opt-out, number, consent) is checked here.
+SendCheck = Callable[[OutboxMessage, datetime], str | None]
+_send_checks: list[SendCheck] = []
+
+
+def register_send_check(check: SendCheck) -> None:
+    if check not in _send_checks:
+        _send_checks.append(check)
+
+
+def _refusal(message: OutboxMessage, now: datetime) -> str | None:
+    contact = _contact_for(message)
+    if contact is None:
+        return "no_contact"
+    refusal = contact.may_receive(message.user, message.kind, message.to_e164)
+    for check in _send_checks:
+        refusal = refusal or check(message, now)
+    return refusal
+
 
 
 class Pacer:
@@ -74,6 +133,7 @@ class SendReport:
     retrying: int = 0
     failed: int = 0
     cancelled: int = 0
+    expired: int = 0
 
 
 def _due(now: datetime):
@@ -150,16 +210,25 @@ def send_due_messages(now: datetime, sender: SmsSender, limit: int | None = None
     report.claimed = len(ids)
     for message_id in ids:
         message = db.session.get(OutboxMessage, message_id)
-        contact = _contact_for(message)
-        refusal = ("no_contact" if contact is None
-                   else contact.may_receive(message.user, message.kind, message.to_e164))
+        refusal = _refusal(message, now)
         if refusal:
             _finish(message, OutboxStatus.CANCELLED, now, refusal)
             db.session.commit()
             report.cancelled += 1
             continue
         to_e164, body, kind = message.to_e164, message.body, message.kind.value
+        # Marked as handed over before the provider is called: if this worker dies now, the
+        # message is in doubt (never re-sent), while the batch's untouched rows go back. Only
+        # one worker can make this mark, so a claim released from under a slow worker and
+        # taken by another is still sent once.
+        handed_over = db.session.execute(
+            update(OutboxMessage).where(OutboxMessage.id == message_id,
+                                        OutboxMessage.status == OutboxStatus.SENDING,
+                                        OutboxMessage.sent_at.is_(None))
+            .values(sent_at=now)).rowcount
         db.session.commit()  # nothing held open while the provider answers
+        if not handed_over:
+            continue
         pacer.wait()
         try:
             result = sender.send(to_e164, body, kind=kind)
@@ -178,9 +247,17 @@ def send_due_messages(now: datetime, sender: SmsSender, limit: int | None = None
 
 def _record_failure(message_id: int, error: SendError, now: datetime, report: SendReport) -> None:
     message = db.session.get(OutboxMessage, message_id)
+    message.sent_at = None  # the provider said no: nothing was handed over
     if error.retryable:
         next_at = now + retry_delay(message.attempts)
-        if message.attempts < current_app.config["SMS_MAX_ATTEMPTS"] and next_at < message.expires_at:
+        if next_at >= message.expires_at:
+            # The provider is still away and the next try would come too late: the message
+            # expires (it never arrives late), keeping the provider's last error.
+            _finish(message, OutboxStatus.EXPIRED, now, error.code)
+            db.session.commit()
+            report.expired += 1
+            return
+        if message.attempts < current_app.config["SMS_MAX_ATTEMPTS"]:
             message.status = OutboxStatus.QUEUED
             message.next_attempt_at = next_at
             message.error_code = error.code
@@ -223,15 +300,25 @@ def expire_overdue_messages(now: datetime) -> int:
     return len(overdue)
 
 
-def release_stuck_claims(now: datetime, after: timedelta = timedelta(minutes=10)) -> int:
-    """A worker that died between claim and send leaves rows in 'sending'. Whether the provider
-    got them is unknown, so they are marked failed (never re-sent: a duplicate is worse)."""
+def release_stuck_claims(now: datetime, after: timedelta | None = None) -> int:
+    """A worker that died leaves rows in 'sending'. Those it never handed to the provider go
+    back to the queue (or expire when their window has passed); one it was handing over when
+    it died is in doubt: marked failed, never re-sent (a duplicate is worse), and counted on
+    the admin page. Returns how many were released either way."""
+    after = after if after is not None else current_app.config["SMS_CLAIM_TIMEOUT"]
     stuck = db.session.scalars(select(OutboxMessage).where(
         OutboxMessage.status == OutboxStatus.SENDING,
         OutboxMessage.provider_sid.is_(None),
         OutboxMessage.updated_at <= now - after)).all()
     for message in stuck:
-        _finish(message, OutboxStatus.FAILED, now, "worker_lost")
+        if message.sent_at is not None:
+            _finish(message, OutboxStatus.FAILED, now, "worker_lost")
+        elif message.expires_at > now:
+            message.status = OutboxStatus.QUEUED
+            message.next_attempt_at = now
+            message.updated_at = now
+        else:
+            _finish(message, OutboxStatus.EXPIRED, now)
     db.session.commit()
     return len(stuck)
 
@@ -303,5 +390,6 @@ def delivery_statistics(now: datetime, days: int = 7) -> dict:
 
 
 __all__ = ["FINAL_STATUSES", "Pacer", "SendReport", "apply_status_callback",
-           "claim_due_messages", "delivery_statistics", "expire_overdue_messages",
-           "queue_message", "release_stuck_claims", "send_due_messages"]
+           "cancel_queued_messages", "claim_due_messages", "delivery_statistics",
+           "expire_overdue_messages", "queue_message", "queue_messages", "register_send_check",
+           "release_stuck_claims", "send_due_messages"]

@@ -13,9 +13,10 @@ from flask import current_app
 from sqlalchemy import select
 
 from wham import audit
-from wham.accounts.models import User
+from wham.accounts.models import Role, User
 from wham.extensions import db
 from wham.links import public_url
+from wham.sms.crisis import crisis_language
 from wham.sms.models import SmsContact, SmsKind
 from wham.sms.outbox import queue_message
 from wham.sms.texts import render_sms
@@ -204,16 +205,35 @@ def register_reply_handler(handler: ReplyHandler) -> None:
         _reply_handlers.append(handler)
 
 
+def _flag_crisis_text(contacts: list[SmsContact], now: datetime) -> None:
+    """Flag it for each participant whose confirmed number sent it (on a shared phone we
+    cannot tell who wrote, so each is followed up). An unconfirmed number may not be theirs."""
+    from wham.checkins.services import raise_crisis_text_flag
+
+    for contact in contacts:
+        if contact.user.role == Role.PARTICIPANT and contact.is_verified_for(contact.user):
+            raise_crisis_text_flag(contact.user, now)
+
+
 def keyword(text: str) -> str:
     return re.sub(r"\s+", " ", text or "").strip().upper()
 
 
+def crisis_reply(language: str | None) -> str:
+    """Crisis resources: 911 in danger, the first crisis line (988), the app's crisis page."""
+    return render_sms("crisis_reply", language, line=current_app.config["CRISIS_LINES"][0][1],
+                      link=public_url("checkins.crisis"))
+
+
 def handle_inbound(from_e164: str, text: str, now: datetime) -> str:
     """Act on an inbound text and return the reply. An unknown number gets a reply but nothing
-    about it is kept except an audit line without the number or the text."""
+    about it is kept except an audit line without the number or the text. Words suggesting a
+    crisis get the crisis resources from any number, and raise a flag for a participant
+    whose confirmed number it is."""
     word = keyword(text)
+    crisis_in = crisis_language(text)
     kind = ("stop" if word in STOP_WORDS else "start" if word in START_WORDS
-            else "help" if word in HELP_WORDS else "other")
+            else "help" if word in HELP_WORDS else "crisis" if crisis_in else "other")
     # Two people may share a phone: a STOP from it stops texts to both.
     contacts = db.session.scalars(select(SmsContact).where(SmsContact.e164 == from_e164)
                                   .order_by(SmsContact.id)).all()
@@ -221,6 +241,8 @@ def handle_inbound(from_e164: str, text: str, now: datetime) -> str:
     if not contacts:
         audit.record("sms.inbound_unknown", now=now, keyword=kind)
         db.session.commit()
+        if kind == "crisis":
+            return crisis_reply(crisis_in)
         return render_sms("stopped" if kind == "stop" else "help", None, link=link)
     language = contacts[0].language
     if kind in ("stop", "start"):
@@ -229,7 +251,11 @@ def handle_inbound(from_e164: str, text: str, now: datetime) -> str:
         return render_sms("stopped" if kind == "stop" else "started", language)
     for contact in contacts:
         audit.record("sms.inbound", subject=contact.user, obj=contact, now=now, keyword=kind)
+    if kind == "crisis":
+        _flag_crisis_text(contacts, now)
     db.session.commit()
+    if kind == "crisis":
+        return crisis_reply(language)
     if kind == "help":
         return render_sms("help", language, link=link)
     for handler in _reply_handlers:
