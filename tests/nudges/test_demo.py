@@ -23,6 +23,6 @@ def test_a_reminder_is_printed_two_minutes_after_the_demo_loads(app, sender, now
     plan(app, now + timedelta(minutes=2))
     send(app, sender, now + timedelta(minutes=2, seconds=5))
     reminders = [(to, body) for to, kind, body in sender.sent if kind == "checkin_reminder"]
-    assert reminders == [("+12025550187", "WHAM: time for your weekly check-in: "
-                          "http://localhost/check-in Or reply with the number of days (0-7) "
+    assert reminders == [("+12025550187", "WHAM: time for your weekly check-in.\n"
+                          "http://localhost/check-in\nOr reply with the number of days (0-7) "
                           "you followed your plan. Reply STOP to stop.")]

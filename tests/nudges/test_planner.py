@@ -79,8 +79,8 @@ def test_planning_every_minute_queues_each_reminder_once_at_local_time(app, send
         send(app, sender, row.not_before)
     assert len(sender.sent) == 3
     bodies = {to: body for to, _, body in sender.sent}
-    assert bodies[new_york.mobile_e164].startswith("WHAM: time for your weekly check-in: "
-                                                   "http://localhost/check-in ")
+    assert bodies[new_york.mobile_e164].startswith("WHAM: time for your weekly check-in.\n"
+                                                   "http://localhost/check-in\n")
     assert "semanal" in bodies[los_angeles.mobile_e164]
 
 

@@ -156,3 +156,13 @@ def test_console_backend_prints_a_readable_line_without_the_full_number():
     assert sender.sent == [("+12025550188", "checkin_reminder",
                             "WHAM: time for your weekly check-in.")]
     assert result.provider_sid.startswith("CONSOLE")
+
+
+def test_console_backend_indents_the_later_lines_of_a_text():
+    lines = []
+    sender = ConsoleSender(echo=lambda line, flush=False: lines.append(line))
+    sender.send("+12025550188", "WHAM: time for your weekly check-in.\nhttp://localhost/check-in",
+                kind="checkin_reminder")
+    assert lines == ["[SMS to +1202•••0188 · checkin_reminder] WHAM: time for your weekly check-in."
+                     "\n    http://localhost/check-in"]
+    assert sender.sent[0][2] == "WHAM: time for your weekly check-in.\nhttp://localhost/check-in"

@@ -100,7 +100,8 @@ class TwilioSender:
 
 
 class ConsoleSender:
-    """Development: prints each message as one readable line and keeps it in memory."""
+    """Development: prints each message (its later lines indented under the first) and keeps
+    it in memory."""
 
     name = "console"
 
@@ -113,7 +114,8 @@ class ConsoleSender:
         with self._lock:
             self.sent.append((to_e164, kind, body))
             sid = f"CONSOLE{len(self.sent):026d}"
-        self.echo(f"[SMS to {mask_number(to_e164)} · {kind}] {body}", flush=True)
+        text = body.replace("\n", "\n    ")
+        self.echo(f"[SMS to {mask_number(to_e164)} · {kind}] {text}", flush=True)
         return SendResult(provider_sid=sid)
 
 
