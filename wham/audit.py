@@ -1,10 +1,12 @@
-"""The append-only audit log: AuditEvent and record(), written in the caller's transaction."""
+"""The append-only audit log: AuditEvent and record(), written in the caller's transaction,
+and each action's name in plain words."""
 from __future__ import annotations
 
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from flask import has_request_context, request
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, ForeignKey, String, event, insert
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
 
@@ -14,6 +16,83 @@ from wham.timeutil import utcnow
 
 if TYPE_CHECKING:
     from wham.accounts.models import User
+
+
+# What each recorded action is called on pages, in the reader's language. The codes themselves
+# stay as written (the CSV export and the filter use them); a code missing here is shown as is.
+ACTION_LABELS = {
+    "account.data_exported": _l("Downloaded their data"),
+    "account.delete_refused": _l("Could not delete their account"),
+    "account.deleted": _l("Deleted their account"),
+    "account.password_changed": _l("Changed their password"),
+    "account.password_reset": _l("Set a new password with a reset link"),
+    "account.profile_updated": _l("Changed their profile"),
+    "account.registered": _l("Signed up"),
+    "account.reset_link_created": _l("Made a password reset link"),
+    "admin.account_created": _l("Created an account"),
+    "admin.account_disabled": _l("Turned off an account's sign-in"),
+    "admin.account_enabled": _l("Turned on an account's sign-in"),
+    "admin.audit_exported": _l("Downloaded the audit log"),
+    "admin.invite_code_created": _l("Made an invite code"),
+    "admin.peer_specialist_assigned": _l("Changed a peer specialist"),
+    "admin.role_changed": _l("Changed a role"),
+    "auth.login": _l("Signed in"),
+    "auth.login_failed": _l("Sign-in failed"),
+    "auth.logout": _l("Signed out"),
+    "auth.session_expired": _l("Signed out after a quiet time"),
+    "check_in.days_changed": _l("Changed the days done in a check-in"),
+    "check_in.days_texted": _l("Texted the days done"),
+    "check_in.saved": _l("Saved a check-in"),
+    "consent.accepted": _l("Accepted a permission to share"),
+    "consent.drafted": _l("Wrote a permission to share"),
+    "consent.given": _l("Signed a permission to share"),
+    "consent.link_renewed": _l("Made a new invitation link"),
+    "consent.revoked": _l("Stopped sharing"),
+    "demo.loaded": _l("Loaded the demo data"),
+    "family.viewed": _l("Family member looked at shared information"),
+    "flag.acknowledged": _l("Followed up on a flag"),
+    "flag.raised": _l("Flag raised"),
+    "flag.read": _l("Read flags"),
+    "goal.created": _l("Set a goal"),
+    "goal.status_changed": _l("Changed a goal's status"),
+    "goal.updated": _l("Changed a goal"),
+    "group.attendance_recorded": _l("Took attendance"),
+    "group.created": _l("Created a group"),
+    "group.dashboard_viewed": _l("Looked at the group dashboard"),
+    "group.exported": _l("Downloaded group figures"),
+    "group.joined": _l("Joined a group"),
+    "group.left": _l("Left a group"),
+    "group.member_moved": _l("Moved a member to another group"),
+    "group.members_viewed": _l("Looked at a group's members"),
+    "group.session_cancelled": _l("Cancelled a session"),
+    "group.session_moved": _l("Moved a session"),
+    "group.session_restored": _l("Put a cancelled session back"),
+    "group.text_sent": _l("Sent a text to a group"),
+    "group.updated": _l("Changed a group"),
+    "group.win_shared": _l("Shared a win"),
+    "inventory.taken": _l("Took the self-inventory"),
+    "log.saved": _l("Logged a day"),
+    "peer_note.added": _l("Wrote a peer support note"),
+    "peer_note.read": _l("Read peer support notes"),
+    "plan.copied": _l("Copied last week's plan"),
+    "plan.saved": _l("Saved a weekly plan"),
+    "sms.code_refused": _l("Wrong text message code"),
+    "sms.code_sent": _l("Sent a code to a phone"),
+    "sms.inbound": _l("Got a text reply"),
+    "sms.inbound_unknown": _l("Got a text from an unknown number"),
+    "sms.number_confirmed": _l("Confirmed a phone number"),
+    "sms.number_invalid": _l("Phone number does not work"),
+    "sms.opted_in": _l("Turned texts back on"),
+    "sms.opted_out": _l("Turned texts off"),
+    "sms.settings_saved": _l("Changed text settings"),
+    "support_plan.saved": _l("Saved the support plan"),
+}
+
+
+def action_label(action: str) -> str:
+    """An action's name in plain words, in the current language; an unknown code as is."""
+    label = ACTION_LABELS.get(action)
+    return str(label) if label is not None else action
 
 
 class AuditEvent(db.Model):

@@ -112,13 +112,14 @@ def log(app):
 def _actions_on_page(client, **args) -> list[tuple[str, str]]:
     body = client.get("/admin/audit", query_string=args).get_data(as_text=True)
     rows = body.split("<tbody>")[1].split("</tbody>")[0]
-    return re.findall(r"<tr>\s*<td>[^<]*</td>\s*<td>([^<]*)</td>\s*<td><code>([^<]*)</code>", rows)
+    return re.findall(r"<tr>\s*<td>[^<]*</td>\s*<td>([^<]*)</td>\s*<td>([^<]*)</td>", rows)
 
 
 def test_filter_by_person_matches_actor_or_subject(app, client, log):
     login(client, log["admin"])
     seen = _actions_on_page(client, person="kim")
-    assert sorted(seen) == [("Kim Lee", "auth.login"), ("Robin Peer", "groups.member_viewed")]
+    # In words; a code the app does not know is shown as it was recorded.
+    assert sorted(seen) == [("Kim Lee", "Signed in"), ("Robin Peer", "groups.member_viewed")]
     assert len(_actions_on_page(client, person="KIM@EXAMPLE")) == 2
     assert _actions_on_page(client, person="%") == []  # wildcards are literal
 
@@ -128,7 +129,7 @@ def test_filter_by_action_and_dates_in_the_admins_time_zone(app, client, log):
     logins = _actions_on_page(client, action="auth.login", since="2026-03-01", until="2026-03-14")
     assert [who for who, _ in logins] == ["Pat Admin", "Robin Peer", "Kim Lee"]
     assert _actions_on_page(client, action="auth.login", since="2026-03-15") == [
-        ("Pat Admin", "auth.login")]  # the sign-in for this test itself
+        ("Pat Admin", "Signed in")]  # the sign-in for this test itself
     assert _actions_on_page(client, since="2026-03-11", until="2026-03-11") == [
         ("Robin Peer", "groups.member_viewed")]
 
@@ -155,8 +156,10 @@ def test_export_is_csv_of_the_filtered_entries_and_is_recorded(app, client, log)
     assert response.headers["Content-Disposition"].startswith("attachment; filename=wham-audit-")
     assert "no-store" in response.headers["Cache-Control"]
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
-    assert [(r["actor"], r["action"], r["subject"]) for r in rows] == [
-        ("Kim Lee", "auth.login", "Kim Lee"), ("Robin Peer", "groups.member_viewed", "Kim Lee")]
+    # The codes stay as recorded, for programs; the words come last, for people.
+    assert [(r["actor"], r["action"], r["subject"], r["action_label"]) for r in rows] == [
+        ("Kim Lee", "auth.login", "Kim Lee", "Signed in"),
+        ("Robin Peer", "groups.member_viewed", "Kim Lee", "groups.member_viewed")]
     with app.app_context():
         exported = db.session.scalars(select(AuditEvent).where(
             AuditEvent.action == "admin.audit_exported")).one()
@@ -164,7 +167,7 @@ def test_export_is_csv_of_the_filtered_entries_and_is_recorded(app, client, log)
         assert exported.details == {"rows": 2, "filters": {"person": True,
                                                            "time_zone": "America/Chicago"}}
     # The export shows up in the log itself.
-    assert ("Pat Admin", "admin.audit_exported") in _actions_on_page(client)
+    assert ("Pat Admin", "Downloaded the audit log") in _actions_on_page(client)
 
 
 def test_export_cells_cannot_run_as_spreadsheet_formulas(app, client, log):
@@ -186,3 +189,66 @@ def test_only_admins_export(app, client, log):
     with app.app_context():
         assert not db.session.scalars(select(AuditEvent).where(
             AuditEvent.action == "admin.audit_exported")).all()
+
+
+# --- each action in words ---------------------------------------------------------------------
+
+
+def _recorded_actions() -> set[str]:
+    """Every action code the app passes to audit.record / record_for_each, read from the source:
+    a literal, either side of `a if x else b`, or a parameter of the calling function, followed
+    to the literals its callers pass."""
+    import ast
+
+    def literals(node) -> set[str] | None:
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return {node.value}
+        if isinstance(node, ast.IfExp):
+            body, orelse = literals(node.body), literals(node.orelse)
+            return None if body is None or orelse is None else body | orelse
+        return None
+
+    found, unresolved = set(), []
+    for path in (ROOT / "wham").rglob("*.py"):
+        tree = ast.parse(path.read_text())
+        functions = {f.name: f for f in ast.walk(tree) if isinstance(f, ast.FunctionDef)}
+        parents = {child: f for f in functions.values() for child in ast.walk(f)}
+        calls = [c for c in ast.walk(tree) if isinstance(c, ast.Call)]
+        for call in calls:
+            name = getattr(call.func, "attr", getattr(call.func, "id", None))
+            if name not in ("record", "record_for_each") or not call.args:
+                continue
+            codes = literals(call.args[0])
+            if codes is None and isinstance(call.args[0], ast.Name) and call in parents:
+                function = parents[call]
+                params = [a.arg for a in function.args.args]
+                position = params.index(call.args[0].id)
+                passed = [c.args[position] for c in calls
+                          if getattr(c.func, "id", None) == function.name and len(c.args) > position]
+                codes = set().union(*(literals(arg) or {None} for arg in passed)) if passed else None
+            if codes is None or None in codes:
+                unresolved.append(f"{path.relative_to(ROOT)}:{call.lineno}")
+            else:
+                found |= codes
+    assert not unresolved, f"action codes this test cannot read: {unresolved}"
+    return found
+
+
+def test_every_action_the_app_records_has_words():
+    recorded = _recorded_actions()
+    assert {"auth.login", "admin.account_disabled", "group.session_restored",
+            "consent.link_renewed", "group.dashboard_viewed"} <= recorded  # the finder finds
+    assert sorted(recorded - set(audit.ACTION_LABELS)) == []
+    assert sorted(set(audit.ACTION_LABELS) - recorded) == []  # no words for codes no longer used
+
+
+def test_the_log_is_in_the_admins_language(app, client, log):
+    with app.app_context():
+        db.session.get(User, log["admin"].id).language = "es"
+        db.session.commit()
+    login(client, log["admin"])
+    assert ("Kim Lee", "Inició sesión") in _actions_on_page(client)
+    body = client.get("/admin/audit").get_data(as_text=True)
+    assert '<option value="auth.login">Inició sesión</option>' in body  # the filter too
+    rows = list(csv.DictReader(io.StringIO(client.get("/admin/audit/export.csv").get_data(as_text=True))))
+    assert {(r["action"], r["action_label"]) for r in rows} >= {("auth.login", "Inició sesión")}

@@ -15,6 +15,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from wham import audit
 from wham.accounts import services as accounts
 from wham.accounts.forms import ConfirmForm
 from wham.accounts.models import Role
@@ -33,6 +34,7 @@ from wham.timeutil import utcnow
 from wham.validators import select_choices
 
 bp = Blueprint("admin", __name__)
+bp.add_app_template_filter(audit.action_label, "audit_action")
 
 
 def _page_number() -> int:
@@ -162,8 +164,9 @@ def _audit_filter() -> tuple[AuditFilterForm, services.AuditFilter]:
     """The audit filters from the query string; with bad values, the unfiltered log and the
     form showing what is wrong."""
     form = AuditFilterForm(request.args)
-    form.action.choices = select_choices([("", _("Everything"))]
-                                         + [(a, a) for a in services.audit_actions()])
+    actions = sorted(((a, audit.action_label(a)) for a in services.audit_actions()),
+                     key=lambda choice: choice[1].casefold())
+    form.action.choices = select_choices([("", _("Everything"))] + actions)
     if request.args and form.validate():
         return form, services.AuditFilter(person=form.person.data or None,
                                           action=form.action.data or None,

@@ -100,8 +100,9 @@ def audit_actions() -> list[str]:
     return list(db.session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action)))
 
 
+# Programs read the codes: new columns go at the end. The label is in the admin's language.
 AUDIT_CSV_COLUMNS = ("id", "occurred_at_utc", "actor_id", "actor", "action", "subject_id",
-                     "subject", "object_type", "object_id", "ip_address", "details")
+                     "subject", "object_type", "object_id", "ip_address", "details", "action_label")
 
 
 def export_audit_csv(admin: User, f: AuditFilter, now: datetime) -> tuple[str, int]:
@@ -116,7 +117,8 @@ def export_audit_csv(admin: User, f: AuditFilter, now: datetime) -> tuple[str, i
     text = csv_text(AUDIT_CSV_COLUMNS, (
         (event.id, event.occurred_at, event.actor_id, actor_name, event.action,
          event.subject_id, subject_name, event.object_type, event.object_id, event.ip_address,
-         json.dumps(event.details or {}, sort_keys=True, ensure_ascii=False))
+         json.dumps(event.details or {}, sort_keys=True, ensure_ascii=False),
+         audit.action_label(event.action))
         for event, actor_name, subject_name in rows))
     audit.record("admin.audit_exported", actor=admin, now=now, rows=len(rows),
                  filters=f.described())

@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user
 
+from wham import audit
 from wham.accounts import services as accounts
 from wham.accounts.forms import ConfirmForm
 from wham.accounts.models import Role
@@ -83,9 +84,9 @@ ACTIVITY = {
 def activity_label(entry: services.ActivityEntry) -> str:
     template = ACTIVITY.get(entry.action)
     if template is None:
-        # Recorded by other parts of the app: said plainly, with the log's own name for it.
+        # Recorded by other parts of the app: said plainly, with the log's name for it.
         looked = "view" in entry.action or "read" in entry.action or "export" in entry.action
-        return _("%(action)s (recorded as “%(code)s”)", code=entry.action,
+        return _("%(action)s (%(what)s)", what=audit.action_label(entry.action),
                  action=_("Looked at your information") if looked else _("Made a change for you"))
     return template % {"what": VIEWED.get(entry.what, _("your information")),
                        "name": entry.recipient}
