@@ -10,11 +10,13 @@ import pytest
 from babel.messages.catalog import Catalog
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
-from wtforms import IntegerField
+from wtforms import IntegerField, SelectField, StringField
+from wtforms.validators import InputRequired, Length, NumberRange
 
 from tests.catalogs import ROOT, extract_texts, po_files, read_catalog
 from tests.factories import make_participant
 from tests.web import login, post_form
+from wham.forms import WhamForm, plain_messages
 
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
 LANGUAGES = sorted(po_files())
@@ -132,19 +134,71 @@ def test_form_messages_are_in_spanish(app, client):
     assert "Escriba el nombre que quiere usar." in _text(response)
 
 
-def test_messages_of_wtforms_itself_are_in_spanish(app):
-    """Messages that come from WTForms, not from us: Flask-WTF asks Flask-Babel for the language."""
+@pytest.mark.parametrize(("lang", "expected"), [
+    ("en", ["Enter a whole number, like 3.", "Please fill this in.", "Use 5 characters or fewer.",
+            "Enter 1 or more.", "Choose from the list."]),
+    ("es", ["Escriba un número entero, como 3.", "Complete esto, por favor.",
+            "Use 5 caracteres o menos.", "Escriba 1 o más.", "Elija de la lista."]),
+])
+def test_messages_of_wtforms_itself_are_plain_in_each_language(app, lang, expected):
+    """Messages that come from WTForms, not from us, in our own plain words."""
 
-    class Form(FlaskForm):
+    class Form(WhamForm):
         class Meta:
             csrf = False
 
         days = IntegerField()
+        name = StringField(validators=[InputRequired()])
+        code = StringField(validators=[Length(max=5)])
+        count = IntegerField(validators=[NumberRange(min=1)])
+        kind = SelectField(choices=[("a", "A")])
 
-    with app.test_request_context(headers={"Accept-Language": "es"}):
-        form = Form(formdata=MultiDict({"days": "tres"}))
+    with app.test_request_context(headers={"Accept-Language": lang}):
+        form = Form(formdata=MultiDict({"days": "tres", "code": "123456", "count": "0", "kind": "z"}))
         assert not form.validate()
-        assert form.days.errors == ["No es un valor entero válido."]
+        assert [form[name].errors[0] for name in ("days", "name", "code", "count", "kind")] == expected
+
+
+def test_other_wtforms_messages_come_from_wtforms_in_the_language(app):
+    with app.test_request_context(headers={"Accept-Language": "es"}):
+        assert plain_messages.gettext("Invalid UUID.") == "UUID inválido."
+
+
+def test_every_form_has_the_plain_messages():
+    import importlib
+    import pkgutil
+
+    import wham
+
+    for module in pkgutil.walk_packages(wham.__path__, "wham."):
+        if module.name.endswith(".forms"):
+            importlib.import_module(module.name)
+    forms, pending = [], FlaskForm.__subclasses__()
+    while pending:
+        form = pending.pop()
+        forms.append(form)
+        pending += form.__subclasses__()
+    ours = [f for f in forms if f.__module__.startswith("wham.")]
+    assert len(ours) > 30
+    assert [f.__name__ for f in ours if not issubclass(f, WhamForm)] == []
+
+
+def test_a_spanish_user_sees_wtforms_messages_in_spanish_next_to_the_field(app, client):
+    person = make_participant(app, language="es")
+    login(client, person)
+    response = post_form(client, "/profile", {"display_name": "Rosa", "time_zone": "America/New_York",
+                                              "language": "es", "mobile": "5" * 31})
+    assert response.status_code == 200
+    body = _text(response)
+    assert re.search(r'<p class="error" id="mobile-error">.*Use 30 caracteres o menos\.</p>', body)
+    assert 'value="' + "5" * 31 + '"' in body  # what was typed stays
+
+    response = post_form(client, "/goals/new", {"factor": "activity", "what": "Caminar",
+                                                "why": "Para sentirme mejor",
+                                                "target_date": "mañana"})
+    assert response.status_code == 200
+    assert re.search(r'<p class="error" id="target_date-error">.*Escriba una fecha como 2026-09-14\.</p>',
+                     _text(response))
 
 
 @pytest.mark.parametrize(("lang", "expected"), [
@@ -248,3 +302,21 @@ def test_spanish_reads_fairly_easily():
     ease = (206.84 - 0.60 * 100 * sum(map(_syllables_es, words)) / len(words)
             - 1.02 * 100 * _sentences(text) / len(words))
     assert ease >= 70, f"Fernández-Huerta {ease:.0f}: use shorter sentences and words"
+
+
+def test_the_time_zone_list_is_in_the_persons_language_and_keeps_its_values(app, client):
+    person = make_participant(app, language="es", time_zone="Asia/Calcutta")  # an old name
+    login(client, person)
+    body = _text(client.get("/profile"))
+    assert '<optgroup label="Estados Unidos">' in body
+    assert '<option value="America/New_York">Hora oriental (Nueva York)</option>' in body
+    assert '<option value="Europe/Madrid">Madrid, España</option>' in body
+    # Their own zone stays chosen, so saving the profile does not change it.
+    assert '<option selected value="Asia/Calcutta">Kolkata, India</option>' in body
+    select = body.split('id="time_zone"')[1].split("</select>")[0]
+    names = re.findall(r">([^<]+)</option>", select)
+    assert len(names) > 400 and not [n for n in names if "_" in n or "/" in n]
+    english = app.test_client()
+    login(english, make_participant(app, language="en"))
+    assert 'value="America/New_York">Eastern Time (New York)</option>' in _text(
+        english.get("/profile"))

@@ -10,11 +10,13 @@ from wham.timeutil import (
     all_time_zones,
     in_quiet_hours,
     is_valid_time_zone,
+    listed_time_zones,
     local_to_utc,
     local_today,
     next_quiet_start,
     participant_week_start,
     quiet_hours_end,
+    time_zone_label,
     week_start,
 )
 
@@ -145,3 +147,25 @@ def test_valid_time_zones(name):
                                   "america/new_york"])
 def test_invalid_time_zones(name):
     assert not is_valid_time_zone(name)
+
+
+@pytest.mark.parametrize(("name", "en", "es"), [
+    ("America/New_York", "Eastern Time (New York)", "Hora oriental (Nueva York)"),
+    ("America/Phoenix", "Mountain Time (Phoenix)", "Hora de las Montañas Rocosas (Phoenix)"),
+    ("Europe/Madrid", "Madrid, Spain", "Madrid, España"),
+    ("America/Mexico_City", "Mexico City, Mexico", "Ciudad de México, México"),
+    ("America/Argentina/Buenos_Aires", "Buenos Aires, Argentina", "Buenos Aires, Argentina"),
+    ("Antarctica/Troll", "Troll", "Troll"),
+])
+def test_time_zone_names_in_each_language(name, en, es):
+    assert (time_zone_label(name, "en"), time_zone_label(name, "es")) == (en, es)
+
+
+def test_the_list_names_each_place_once_and_every_zone_has_a_name():
+    listed = listed_time_zones()
+    assert {"Asia/Kolkata", "Europe/Kyiv", "America/Indiana/Indianapolis"} <= set(listed)
+    assert not {"Asia/Calcutta", "Europe/Kiev", "America/Indianapolis"} & set(listed)
+    for language in ("en", "es"):
+        labels = [time_zone_label(z, language) for z in listed]
+        assert len(set(labels)) == len(labels), language
+        assert all(label and "_" not in label for label in map(time_zone_label, all_time_zones()))

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask import Flask, current_app, g, request
-from flask_babel import format_date, format_time, get_locale, get_translations
+from flask_babel import format_date, format_time, get_locale, get_translations, to_user_timezone
 from flask_login import current_user
 
 from wham.extensions import babel
+from wham.timeutil import time_zone_label
 
 # CLDR patterns per language for the short dates pages show; English is the fallback.
 DATE_SHAPES = {
@@ -49,6 +50,16 @@ def format_moment(moment: datetime, shape: str = "short_weekday_day_month") -> s
     return f"{format_day(moment.date(), shape)}, {format_time(moment.time(), 'short', rebase=False)}"
 
 
+def format_local_moment(moment: datetime, shape: str = "short_weekday_day_month") -> str:
+    """A stored (UTC) moment as format_moment shows it, in the reader's time zone."""
+    return format_moment(to_user_timezone(moment), shape)
+
+
+def format_time_zone(name: str) -> str:
+    """A time zone's name in the reader's language, e.g. "Central Time (Chicago)"."""
+    return time_zone_label(name, current_language())
+
+
 _catalogs: dict = {}
 
 
@@ -78,6 +89,8 @@ def init_app(app: Flask) -> None:
         newstyle=True)
     app.add_template_filter(format_day, "day")
     app.add_template_filter(format_moment, "moment")
+    app.add_template_filter(format_local_moment, "local_moment")
+    app.add_template_filter(format_time_zone, "time_zone")
 
     @app.context_processor
     def _language():

@@ -1,9 +1,14 @@
 """Time in one place: UTC now, local <-> UTC, week boundaries and quiet hours, via zoneinfo."""
 from __future__ import annotations
 
+import unicodedata
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from babel import Locale
+from babel.core import get_global
+from babel.dates import get_timezone_location, get_timezone_name
 
 # Shown first in the time zone list: where most participants of a US program live.
 COMMON_TIME_ZONES = (
@@ -44,12 +49,54 @@ def all_time_zones() -> tuple[str, ...]:
     return tuple(sorted(z for z in available_timezones() if z.startswith(areas)))
 
 
-def time_zone_label(name: str) -> str:
-    return name.replace("_", " ").replace("/", " / ")
+def time_zone_label(name: str, language: str = "en") -> str:
+    """A zone as people know it, in their language. The US zones by their time: "Eastern Time
+    (New York)" / "Hora oriental (Nueva York)"; others by city and country: "Madrid, Spain" /
+    "Madrid, España"."""
+    return time_zone_labels(language).get(name) or name.replace("_", " ")
 
 
-def other_time_zones() -> list[str]:
-    return [z for z in all_time_zones() if z not in COMMON_TIME_ZONES]
+@cache
+def time_zone_labels(language: str) -> dict[str, str]:
+    """{zone: label} for every zone of all_time_zones(), from the CLDR names Babel carries."""
+    locale = Locale.parse(language)
+    territories, aliases = get_global("zone_territories"), get_global("zone_aliases")
+    labels = {}
+    for name in all_time_zones():
+        # CLDR knows some cities under an older id (Buenos_Aires): fall back to the id's last part.
+        city = get_timezone_location(name, locale, return_city=True).rsplit("/", 1)[-1]
+        if name in COMMON_TIME_ZONES:
+            kind = get_timezone_name(name, "long", zone_variant="generic", locale=locale)
+            label = f"{kind[:1].upper()}{kind[1:]} ({city})"
+        else:
+            territory = territories.get(name) or territories.get(aliases.get(name, ""), "001")
+            country = locale.territories.get(territory, "") if territory != "001" else ""
+            label = city if not country or country == city else f"{city}, {country}"
+        labels[name] = label
+    return labels
+
+
+@cache
+def listed_time_zones() -> tuple[str, ...]:
+    """The zones a list offers: one per place. Old names of a zone (Asia/Calcutta for
+    Asia/Kolkata) read the same and are left out; they stay valid for whoever has one."""
+    by_label: dict[str, list[str]] = {}
+    for name, label in time_zone_labels("en").items():
+        by_label.setdefault(label, []).append(name)
+
+    def current_name(name: str) -> tuple[bool, int]:
+        # The id that names the city shown wins (Kolkata over Calcutta), then the longer one
+        # (America/Indiana/Indianapolis over America/Indianapolis).
+        city = time_zone_labels("en")[name].split(",")[0].split(" (")[-1].rstrip(")")
+        return name.rsplit("/", 1)[-1].replace("_", " ") == city, len(name)
+
+    return tuple(sorted(max(names, key=current_name) for names in by_label.values()))
+
+
+def sort_key(label: str) -> str:
+    """Alphabetical order as a reader expects it: without case or accents (Á with A)."""
+    return "".join(ch for ch in unicodedata.normalize("NFKD", label.casefold())
+                   if not unicodedata.combining(ch))
 
 
 def to_local(moment: datetime, tz_name: str) -> datetime:

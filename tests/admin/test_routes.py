@@ -99,7 +99,7 @@ def test_create_staff_account_cannot_make_participants(app, admin_client):
         "display_name": "Jordan", "email": "j@example.org", "role": "participant",
         "time_zone": "America/Chicago"})
     assert response.status_code == 200
-    assert "Not a valid choice" in response.get_data(as_text=True)
+    assert "Choose from the list." in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.query(User).count() == 1
 

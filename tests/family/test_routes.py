@@ -351,7 +351,7 @@ def test_hostile_input_on_the_support_plan_form(app, client):
                                  {"triggers": "Noise"})
 
 
-class _ContactFields(forms.FlaskForm):
+class _ContactFields(forms.WhamForm):
     """The first crisis contact row's fields under their names in the plan form."""
 
 

@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
 from config import Config
 from wham.accounts.password_policy import Weakness, weakness
-from wham.timeutil import COMMON_TIME_ZONES, other_time_zones, time_zone_label
+from wham.forms import WhamForm
+from wham.i18n import current_language
+from wham.timeutil import COMMON_TIME_ZONES, listed_time_zones, sort_key, time_zone_labels
 from wham.validators import (
     PASSWORD_MAX_LENGTH,
     PASSWORD_MIN_LENGTH,
@@ -23,9 +24,34 @@ from wham.validators import (
 LANGUAGE_CHOICES = select_choices(Config.LANGUAGES.items())
 
 
-def time_zone_choices():
-    return (select_choices(((z, time_zone_label(z)) for z in COMMON_TIME_ZONES), _l("United States"))
-            + select_choices(((z, time_zone_label(z)) for z in other_time_zones()), _l("Everywhere")))
+# The parts of the world a zone's id starts with, in the order the list shows them.
+TIME_ZONE_AREAS = {
+    "America": _l("The Americas"),
+    "Europe": _l("Europe"),
+    "Africa": _l("Africa"),
+    "Asia": _l("Asia"),
+    "Australia": _l("Australia"),
+    "Pacific": _l("Pacific Ocean"),
+    "Atlantic": _l("Atlantic Ocean"),
+    "Indian": _l("Indian Ocean"),
+    "Antarctica": _l("Antarctica"),
+}
+
+
+def time_zone_choices(form=None, field=None) -> list:
+    """The zones in the reader's language: the US first, then each part of the world A to Z.
+    A zone's old name someone already has (Asia/Calcutta) is kept in the list for them."""
+    language = current_language()
+    labels = time_zone_labels(language)
+    shown = set(listed_time_zones()) - set(COMMON_TIME_ZONES)
+    if field is not None and field.data in labels and field.data not in COMMON_TIME_ZONES:
+        shown.add(field.data)
+    choices = select_choices(((z, labels[z]) for z in COMMON_TIME_ZONES), _l("United States"))
+    for area, area_name in TIME_ZONE_AREAS.items():
+        zones = sorted((z for z in shown if z.startswith(area + "/")),
+                       key=lambda z: sort_key(labels[z]))
+        choices += select_choices(((z, labels[z]) for z in zones), area_name)
+    return choices
 
 
 def email_field() -> EmailField:
@@ -85,12 +111,12 @@ def _confirm_field() -> PasswordField:
 
 
 def time_zone_field() -> SelectField:
-    return SelectField(_l("Time zone"), choices=time_zone_choices(),
+    return SelectField(_l("Time zone"), choices=time_zone_choices,
                        description=_l("Reminders and weeks follow this time zone."),
                        validators=[ValidTimeZone()], validate_choice=False)
 
 
-class LoginForm(FlaskForm):
+class LoginForm(WhamForm):
     email = EmailField(_l("Email"), filters=[strip],
                        validators=[DataRequired(_l("Enter your email address.")), Length(max=254),
                                    CleanText()])
@@ -99,7 +125,7 @@ class LoginForm(FlaskForm):
                                          Length(max=PASSWORD_MAX_LENGTH), CleanText()])
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(WhamForm):
     display_name = display_name_field()
     email = email_field()
     password = _new_password_field(_l("Password"))
@@ -111,7 +137,7 @@ class RegisterForm(FlaskForm):
                               validators=[Optional(), Length(max=100), CleanText()])
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(WhamForm):
     display_name = display_name_field()
     language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
     time_zone = time_zone_field()
@@ -120,7 +146,7 @@ class ProfileForm(FlaskForm):
                          validators=[Optional(), Length(max=30), MobileNumber()])
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(WhamForm):
     current_password = PasswordField(_l("Current password"),
                                      validators=[DataRequired(_l("Enter your current password.")),
                                                  Length(max=PASSWORD_MAX_LENGTH), CleanText()])
@@ -128,12 +154,12 @@ class ChangePasswordForm(FlaskForm):
     confirm = _confirm_field()
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(WhamForm):
     password = _new_password_field(_l("New password"))
     confirm = _confirm_field()
 
 
-class DeleteAccountForm(FlaskForm):
+class DeleteAccountForm(WhamForm):
     """Deleting an account asks for the password again, whoever is holding the device."""
 
     password = PasswordField(_l("Your password"),
@@ -145,5 +171,5 @@ class DeleteAccountForm(FlaskForm):
         validators=[DataRequired(_l("Tick this box to say you understand."))])
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(WhamForm):
     """A form with nothing but its CSRF token, for buttons that change state."""

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField
 from wtforms.validators import Length, Optional, ValidationError
 
 from wham.accounts.forms import display_name_field, email_field, time_zone_field
 from wham.accounts.models import Role
+from wham.forms import WhamForm
 from wham.validators import CleanText, select_choices, strip
 
 STAFF_ROLES = select_choices([(Role.PEER_SPECIALIST.value, _l("Peer specialist")),
@@ -17,25 +17,25 @@ ROLE_FILTERS = select_choices([("", _l("Everyone")), (Role.PARTICIPANT.value, _l
                                (Role.FAMILY.value, _l("Family")), (Role.ADMIN.value, _l("Admins"))])
 
 
-class StaffAccountForm(FlaskForm):
+class StaffAccountForm(WhamForm):
     display_name = display_name_field()
     email = email_field()
     role = SelectField(_l("Role"), choices=STAFF_ROLES, default=Role.PEER_SPECIALIST.value)
     time_zone = time_zone_field()
 
 
-class RoleForm(FlaskForm):
+class RoleForm(WhamForm):
     role = SelectField(_l("Role"), choices=STAFF_ROLES,
                        description=_l("Changing the role signs this person out everywhere."))
 
 
-class AssignPeerSpecialistForm(FlaskForm):
+class AssignPeerSpecialistForm(WhamForm):
     # No Optional(): it would wave through a blank-looking value that is not a choice ("  ").
     # "No one" is the choice "".
     peer_specialist = SelectField(_l("Peer specialist"), choices=[], default="")
 
 
-class UserSearchForm(FlaskForm):
+class UserSearchForm(WhamForm):
     class Meta:
         csrf = False  # a GET search form changes nothing
 
@@ -44,7 +44,7 @@ class UserSearchForm(FlaskForm):
     role = SelectField(_l("Role"), choices=ROLE_FILTERS, default="")
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(WhamForm):
     """Filters for the audit log page and its CSV export (a GET form: it changes nothing)."""
 
     class Meta:

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import RadioField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
 from wham.checkins import measures
 from wham.checkins.models import SHORT_TEXT_MAX, Support
+from wham.forms import WhamForm
 from wham.validators import CleanText, select_choices, strip
 
 SUPPORT_CHOICES = (
@@ -37,7 +37,7 @@ def _short_text(label, description) -> TextAreaField:
                                      CleanText(multiline=True)])
 
 
-class CheckInForm(FlaskForm):
+class CheckInForm(WhamForm):
     days_done = _scale(_l("How many days did you do your plan this week?"), 0, 7)
     stress = _scale(_l("How stressed did you feel this week?"), 0, 10,
                     _l("0 means not at all, 10 means the most stressed you can imagine."))

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -21,6 +20,7 @@ from wham.accounts.forms import RegisterForm
 from wham.family.models import SECTION_MAX_LENGTH
 from wham.family.services import MAX_CRISIS_CONTACTS
 from wham.family.statement import PURPOSES
+from wham.forms import WhamForm
 from wham.validators import CleanText, MobileNumber, select_choices, strip
 
 
@@ -76,7 +76,7 @@ SECTION_TEXT = {
 }
 
 
-class SupportPlanForm(FlaskForm):
+class SupportPlanForm(WhamForm):
     """One text area per section (added below from SECTION_TEXT), then the crisis contacts."""
 
     contacts = FieldList(FormField(ContactForm), min_entries=MAX_CRISIS_CONTACTS,
@@ -87,7 +87,7 @@ for _name, _text in SECTION_TEXT.items():
     setattr(SupportPlanForm, _name, _section(*_text))
 
 
-class ConsentForm(FlaskForm):
+class ConsentForm(WhamForm):
     recipient_name = StringField(
         _l("Their name"), filters=[strip],
         validators=[DataRequired(_l("Write the name of the person you want to share with.")),
@@ -154,7 +154,7 @@ class ConsentForm(FlaskForm):
             raise ValidationError(_l("Choose a date from today on."))
 
 
-class SignForm(FlaskForm):
+class SignForm(WhamForm):
     signature = StringField(
         _l("Type your full name to sign"), filters=[strip],
         validators=[DataRequired(_l("Type your full name to sign.")),
@@ -176,6 +176,6 @@ class FamilyRegisterForm(RegisterForm):
         del self.invite_code
 
 
-class AcceptForm(FlaskForm):
+class AcceptForm(WhamForm):
     agree = BooleanField(_l("I have read what is shared with me, and I will not pass it on."),
                          validators=[DataRequired(_l("Tick the box to accept."))])

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -24,6 +23,7 @@ from wtforms.validators import (
 )
 
 from wham.factors import FACTORS, factor_choices, get_factor
+from wham.forms import WhamForm
 from wham.goals.models import (
     MILESTONES_MAX,
     NOTE_MAX,
@@ -50,7 +50,7 @@ def _text(label, n: int, *, required: str | None = None, description=None, multi
                        validators=[*checks, _length(n), CleanText(multiline=multiline)])
 
 
-class InventoryForm(FlaskForm):
+class InventoryForm(WhamForm):
     """One 1-5 rating per factor; the fields are added below, one per factor code."""
 
     def rating_fields(self):
@@ -71,7 +71,7 @@ for _factor in FACTORS:
         validators=[DataRequired(message=_l("Choose a number from 1 to 5."))]))
 
 
-class GoalForm(FlaskForm):
+class GoalForm(WhamForm):
     factor = SelectField(_l("Which part of your whole health is this about?"),
                          validators=[DataRequired(message=_l("Choose one area."))])
     second_factor = SelectField(_l("A second area (optional)"), default="")
@@ -106,7 +106,7 @@ STATUS_CHOICES = (
 )
 
 
-class GoalStatusForm(FlaskForm):
+class GoalStatusForm(WhamForm):
     status = RadioField(_l("Where this goal stands"), validators=[DataRequired(
         message=_l("Choose one."))], choices=select_choices(STATUS_CHOICES))
 
@@ -115,7 +115,7 @@ class GoalStatusForm(FlaskForm):
         self.status.choices = select_choices(c for c in STATUS_CHOICES if c[0] != current.value)
 
 
-class PlanForm(FlaskForm):
+class PlanForm(WhamForm):
     what = _text(_l("What I will do"), PLAN_TEXT_MAX, required=_l("Say what you will do."),
                  description=_l("Something small and specific. For example: “Walk”."))
     how_much = _text(_l("How much"), PLAN_TEXT_MAX, required=_l("Say how much, for example “10 minutes”."),
@@ -135,7 +135,7 @@ class PlanForm(FlaskForm):
     save_anyway = SubmitField(_l("Save it anyway"))
 
 
-class LogForm(FlaskForm):
+class LogForm(WhamForm):
     day = SelectField(_l("Day"), validators=[DataRequired(message=_l("Choose a day."))])
     done = RadioField(_l("Did I do my plan?"), choices=select_choices([
         (Done.YES.value, _l("Yes")), (Done.PARTLY.value, _l("Partly")), (Done.NO.value, _l("No"))]),

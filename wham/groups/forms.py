@@ -3,7 +3,6 @@ acknowledging a flag."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -19,6 +18,7 @@ from wtforms import (
 from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional
 
 from wham.accounts.forms import time_zone_field
+from wham.forms import WhamForm
 from wham.groups.models import AttendanceStatus
 from wham.validators import CleanText, select_choices, strip
 
@@ -32,7 +32,7 @@ ATTENDANCE_CHOICES = select_choices([
     (AttendanceStatus.ABSENT.value, _l("Absent"))])
 
 
-class GroupForm(FlaskForm):
+class GroupForm(WhamForm):
     name = StringField(_l("Group name"), filters=[strip],
                        validators=[DataRequired(_l("Give the group a name.")),
                                    Length(max=120, message=_l("Use 120 characters or fewer.")),
@@ -71,7 +71,7 @@ class FacilitatorGroupForm(GroupForm):
     facilitators = None
 
 
-class JoinCodeForm(FlaskForm):
+class JoinCodeForm(WhamForm):
     code = StringField(_l("Join code"), filters=[strip],
                        description=_l("Your facilitator gives you this code, e.g. KX7P2QM."),
                        validators=[DataRequired(_l("Enter the join code.")),
@@ -79,18 +79,18 @@ class JoinCodeForm(FlaskForm):
                                    CleanText()])
 
 
-class JoinForm(FlaskForm):
+class JoinForm(WhamForm):
     agree = BooleanField(_l("I have read what my facilitator will see, and I agree."),
                          validators=[DataRequired(_l("Tick the box to agree, or go back."))])
 
 
-class MoveSessionForm(FlaskForm):
+class MoveSessionForm(WhamForm):
     day = DateField(_l("New date"), validators=[InputRequired(_l("Enter a date like 2026-09-14."))])
     at = TimeField(_l("New start time (group's local time)"),
                    validators=[InputRequired(_l("Enter a time like 18:00."))])
 
 
-class WinForm(FlaskForm):
+class WinForm(WhamForm):
     text = TextAreaField(_l("Share a win with your group"), filters=[strip],
                          description=_l("Something that went well. Everyone in the group and the "
                                         "facilitators will see it with your name."),
@@ -99,7 +99,7 @@ class WinForm(FlaskForm):
                                      CleanText(multiline=True)])
 
 
-class PeerNoteForm(FlaskForm):
+class PeerNoteForm(WhamForm):
     body = TextAreaField(_l("1:1 contact note"), filters=[strip],
                          description=_l("Only this member's facilitators see these notes."),
                          validators=[DataRequired(_l("Write the note first.")),
@@ -107,7 +107,7 @@ class PeerNoteForm(FlaskForm):
                                      CleanText(multiline=True)])
 
 
-class AcknowledgeFlagForm(FlaskForm):
+class AcknowledgeFlagForm(WhamForm):
     note = TextAreaField(_l("What happened: your 1:1 contact note"), filters=[strip],
                          description=_l("A few words, e.g. \"Called, we talked it through; she will "
                                         "come on Tuesday.\" Only this member's facilitators see it."),
@@ -116,13 +116,13 @@ class AcknowledgeFlagForm(FlaskForm):
                                      CleanText(multiline=True)])
 
 
-class MoveMemberForm(FlaskForm):
+class MoveMemberForm(WhamForm):
     member = SelectField(_l("Member"), choices=[], validators=[InputRequired(_l("Choose a member."))])
     target = SelectField(_l("Move to group"), choices=[],
                          validators=[InputRequired(_l("Choose a group."))])
 
 
-class AttendanceFormBase(FlaskForm):
+class AttendanceFormBase(WhamForm):
     notes = TextAreaField(_l("Session notes (only facilitators see these)"), filters=[strip],
                           validators=[Optional(),
                                       Length(max=4000, message=_l("Use 4000 characters or fewer.")),

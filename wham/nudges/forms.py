@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import RadioField, SubmitField
 from wtforms.validators import InputRequired
 
+from wham.forms import WhamForm
 
-class GroupTextForm(FlaskForm):
+
+class GroupTextForm(WhamForm):
     message = RadioField(_l("Message"), choices=[],
                          validators=[InputRequired(_l("Choose one of the messages."))])
     preview = SubmitField(_l("Preview"))

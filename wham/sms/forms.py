@@ -4,11 +4,11 @@ from __future__ import annotations
 from datetime import time
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, TimeField
 from wtforms.validators import DataRequired, InputRequired, Length, Regexp
 
 from config import Config
+from wham.forms import WhamForm
 from wham.validators import CleanText, select_choices, strip
 
 WEEKDAYS = [("0", _l("Monday")), ("1", _l("Tuesday")), ("2", _l("Wednesday")),
@@ -16,7 +16,7 @@ WEEKDAYS = [("0", _l("Monday")), ("1", _l("Tuesday")), ("2", _l("Wednesday")),
             ("6", _l("Sunday"))]
 
 
-class ConfirmCodeForm(FlaskForm):
+class ConfirmCodeForm(WhamForm):
     code = StringField(_l("The 6-digit code from the text"), filters=[strip],
                        validators=[DataRequired(_l("Enter the code from the text message.")),
                                    Length(max=6, message=_l("The code has 6 digits.")),
@@ -24,7 +24,7 @@ class ConfirmCodeForm(FlaskForm):
                                    Regexp(r"^\d{6}$", message=_l("The code has 6 digits."))])
 
 
-class SmsSettingsForm(FlaskForm):
+class SmsSettingsForm(WhamForm):
     checkin_reminder = BooleanField(_l("Weekly check-in reminder"))
     checkin_weekday = SelectField(_l("Reminder day"), choices=select_choices(WEEKDAYS),
                                   coerce=int, default=0,
