@@ -17,6 +17,7 @@ from tests.catalogs import ROOT, extract_texts, po_files, read_catalog
 from tests.factories import make_participant
 from tests.web import login, post_form
 from wham.forms import WhamForm, plain_messages
+from wham.validators import select_choices
 
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
 LANGUAGES = sorted(po_files())
@@ -151,7 +152,7 @@ def test_messages_of_wtforms_itself_are_plain_in_each_language(app, lang, expect
         name = StringField(validators=[InputRequired()])
         code = StringField(validators=[Length(max=5)])
         count = IntegerField(validators=[NumberRange(min=1)])
-        kind = SelectField(choices=[("a", "A")])
+        kind = SelectField(choices=select_choices([("a", "A")]))
 
     with app.test_request_context(headers={"Accept-Language": lang}):
         form = Form(formdata=MultiDict({"days": "tres", "code": "123456", "count": "0", "kind": "z"}))
