@@ -3,7 +3,7 @@ from the profile (or the browser before sign-in), and dates and form messages fo
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -321,3 +321,20 @@ def test_the_time_zone_list_is_in_the_persons_language_and_keeps_its_values(app,
     login(english, make_participant(app, language="en"))
     assert 'value="America/New_York">Eastern Time (New York)</option>' in _text(
         english.get("/profile"))
+
+
+def test_a_flag_page_in_spanish_has_spanish_times_and_crisis_lines(app, client):
+    from tests.factories import make_peer_specialist
+    from tests.groups.factories import make_flag, make_group
+    from wham.checkins.models import FlagReason
+
+    peer = make_peer_specialist(app, language="es", time_zone="America/Chicago")
+    ann = make_participant(app, display_name="Ann")
+    group = make_group(app, [peer], [ann])
+    # 23:30 UTC on Friday 3 July is 18:30 in Chicago.
+    flag_id = make_flag(app, ann, FlagReason.SUPPORT_NOW, created_at=datetime(2026, 7, 3, 23, 30, tzinfo=UTC))
+    login(client, peer)
+    page = _text(client.get(f"/groups/{group.id}/members/{ann.id}/flags/{flag_id}"))
+    assert "Avisado el vie, 3 jul, 18:30" in page
+    assert "Llame o mande un texto al" in page and "Call or text" not in page
+    assert not re.search(r"\b(AM|PM)\b", page)
