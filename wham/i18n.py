@@ -2,10 +2,14 @@
 shapes pages use, written the way each language writes them."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
+from functools import lru_cache
 
-from flask import Flask, current_app, g, request
-from flask_babel import format_date, format_time, get_locale, get_translations, to_user_timezone
+from babel import dates as babel_dates
+from flask import Flask, current_app, request
+from flask.globals import _cv_app
+from flask_babel import get_locale, get_translations, to_user_timezone
+from flask_babel import gettext as babel_gettext
 from flask_login import current_user
 
 from wham.extensions import babel
@@ -39,15 +43,34 @@ def current_language() -> str:
 
 
 def format_day(day: date, shape: str = "day_month") -> str:
-    """A day in one of DATE_SHAPES, e.g. "Friday, Jul 3" / "viernes, 3 de jul"."""
+    """A day in one of DATE_SHAPES, e.g. "Friday, Jul 3" / "viernes, 3 de jul". A datetime is
+    shown on its day in the reader's time zone (as Flask-Babel's format_date does)."""
+    if isinstance(day, datetime):
+        day = to_user_timezone(day).date()
+    locale = _locale()
     patterns = DATE_SHAPES[shape]
-    return format_date(day, patterns.get(current_language(), patterns["en"]))
+    pattern = patterns.get(locale.language if locale else "en", patterns["en"])
+    return _formatted_day(day, pattern, str(locale or "en"))
 
 
 def format_moment(moment: datetime, shape: str = "short_weekday_day_month") -> str:
     """A local date and time, e.g. "Fri, Jul 3, 6:00 PM" / "vie, 3 jul, 18:00". The value is
     shown as given: convert it to the right time zone first."""
-    return f"{format_day(moment.date(), shape)}, {format_time(moment.time(), 'short', rebase=False)}"
+    time_text = _formatted_time(moment.time(), str(_locale() or "en"))
+    return f"{format_day(moment.date(), shape)}, {time_text}"
+
+
+# A page shows the same few days and times again and again (this week's days, a group's
+# session times), and Babel takes tens of microseconds for each: kept per process, by value,
+# pattern and locale, which is all the text depends on.
+@lru_cache(maxsize=8192)
+def _formatted_day(day: date, pattern: str, locale: str) -> str:
+    return babel_dates.format_date(day, pattern, locale=locale)
+
+
+@lru_cache(maxsize=4096)
+def _formatted_time(moment: time, locale: str) -> str:
+    return babel_dates.format_time(moment, "short", locale=locale)
 
 
 def format_local_moment(moment: datetime, shape: str = "short_weekday_day_month") -> str:
@@ -61,19 +84,43 @@ def format_time_zone(name: str) -> str:
 
 
 _catalogs: dict = {}
+# The catalog last looked up, by the identity of the Locale object Flask-Babel chose for the
+# request: the same object serves every gettext of a page, so the common case is one `is`.
+_last_catalog: tuple[object, object] = (None, None)
 
 
 def _translations():
     """The current locale's catalog: Flask-Babel's, kept per locale once the request has chosen
     its locale (also inside `force_locale`); before that, Flask-Babel's own look-up."""
-    state = g.get("_flask_babel") if g else None
+    global _last_catalog
+    ctx = _cv_app.get(None)
+    state = getattr(ctx.g, "_flask_babel", None) if ctx is not None else None
     locale = getattr(state, "babel_locale", None)
     if locale is None:
         return get_translations()
+    last_locale, catalog = _last_catalog
+    if last_locale is locale:
+        return catalog
     catalog = _catalogs.get(locale)
     if catalog is None:
         catalog = _catalogs[locale] = get_translations()
+    _last_catalog = (locale, catalog)
     return catalog
+
+
+def _locale():
+    """The request's locale, as get_locale(), without Flask-Babel's look-ups once chosen."""
+    ctx = _cv_app.get(None)
+    state = getattr(ctx.g, "_flask_babel", None) if ctx is not None else None
+    return getattr(state, "babel_locale", None) or get_locale()
+
+
+def translate(text) -> str:
+    """`text` (a message id, or a lazy string from `lazy_gettext` without arguments) in the
+    reader's language, through the quick catalog look-up templates use."""
+    if getattr(text, "_func", None) is babel_gettext and len(text._args) == 1 and not text._kwargs:
+        text = text._args[0]
+    return _translations().ugettext(str(text))
 
 
 def init_app(app: Flask) -> None:

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from wham.accounts.models import Role
+from wham.i18n import translate
 
 
 @dataclass(frozen=True)
@@ -17,6 +18,11 @@ class NavLink:
     label: object  # a lazy string, translated when shown
     # Other pages this link stands for: on them it is marked as the current section.
     also: tuple[str, ...] = ()
+
+    @property
+    def text(self) -> str:
+        """The label in the reader's language (the quick catalog look-up, as templates use)."""
+        return translate(self.label)
 
     @property
     def current(self) -> str | None:

@@ -52,7 +52,8 @@ def start_session(now: datetime) -> None:
 
 
 def _enforce_session_timeouts():
-    if not current_user.is_authenticated or request.endpoint in ("static", "health.healthz"):
+    # The endpoint first: static files and /healthz never load the signed-in user.
+    if request.endpoint in ("static", "health.healthz") or not current_user.is_authenticated:
         return None
     now = utcnow().timestamp()
     cfg = current_app.config

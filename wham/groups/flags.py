@@ -24,6 +24,7 @@ from wham.checkins.models import CheckIn, Flag, FlagReason
 from wham.extensions import db
 from wham.goals.models import LogEntry
 from wham.groups.models import Attendance, AttendanceStatus, GroupSession, Membership
+from wham.i18n import translate
 from wham.timeutil import participant_week_start
 
 # Shown first and highlighted: someone may be in danger now.
@@ -52,7 +53,8 @@ REASON_LABELS = {
 
 
 def reason_label(reason: FlagReason) -> str:
-    return str(REASON_LABELS.get(reason, reason.value))
+    label = REASON_LABELS.get(reason)
+    return translate(label) if label is not None else reason.value
 
 
 def is_crisis(reason: FlagReason) -> bool:
