@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wham
 
-.PHONY: run test bench bench-quick translations clean
+.PHONY: run test bench bench-quick load load-quick translations clean
 
 # Translations: texts are pulled from code and templates into wham/translations/<lang>/.../messages.po
 # by `make translations`; the compiled .mo files are built from the .po files and not kept in git.
@@ -57,6 +57,14 @@ bench: $(VENV)/.installed-test $(CATALOGS)
 
 bench-quick: $(VENV)/.installed-test $(CATALOGS)
 	$(BIN)/python bench/pages.py --quick $(BENCH_ARGS)
+
+# Check-ins and facilitator dashboards together for 5 minutes on gunicorn with 4 workers; fails
+# on any error or lost check-in (see bench/README.md). Its own database, wham_load.
+load: $(VENV)/.installed-test $(CATALOGS)
+	$(BIN)/python bench/load.py $(LOAD_ARGS)
+
+load-quick: $(VENV)/.installed-test $(CATALOGS)
+	$(BIN)/python bench/load.py --quick $(LOAD_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
