@@ -112,10 +112,13 @@ def load_group_for(user: User, group_id: int):
 
 def load_facilitated_group(user: User, group_id: int):
     """A group only its facilitators may work in (attendance, session notes, 1:1 notes)."""
-    from wham.groups.models import Group
+    from wham.groups.models import Group, GroupFacilitator
 
-    group = db.session.get(Group, group_id)
-    if group is None or not facilitates(user, group):
+    # One query: the group, only when this peer specialist is among its facilitators.
+    group = db.session.scalar(select(Group).where(
+        Group.id == group_id, Group.facilitator_links.any(GroupFacilitator.user_id == user.id))
+    ) if user.role == Role.PEER_SPECIALIST else None
+    if group is None:
         abort(404)
     return group
 

@@ -410,7 +410,7 @@ def test_home_next_step_with_check_ins(today_offset, check_in_week_offset, done,
         week_start=week, today=today, goal=object(), plan=object(), has_inventory=True,
         entries={today: LogEntry(day=today, done=Done.YES)}, check_ins_available=True,
         check_in_week=week + timedelta(days=check_in_week_offset),
-        check_in=object() if done else None, had_plan_last_week=had_plan)
+        check_in_done=done, had_plan_last_week=had_plan)
     if step == "log":
         summary.entries = {}
     assert summary.next_step == step

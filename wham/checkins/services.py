@@ -2,6 +2,7 @@
 Public reads used by other packages: `check_in_for_week`, `check_in_streak`, `check_in_scores`."""
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -52,13 +53,17 @@ def is_open(user: User, week_start: date, now: datetime) -> bool:
     return week_start <= current_week(user, now) and now < edit_deadline(user, week_start)
 
 
-def week_to_check_in(user: User, now: datetime) -> date:
+def week_to_check_in(user: User, now: datetime, checked_in: Collection[date] | None = None) -> date:
     """Last week while it is still open and not yet done, if the participant was taking part
-    then; otherwise this week. Someone who joined this week is not asked about last week."""
+    then; otherwise this week. Someone who joined this week is not asked about last week.
+    `checked_in`: the weeks with a check-in, when the caller has read them already."""
     this_week = current_week(user, now)
     last_week = this_week - timedelta(days=7)
-    if (is_open(user, last_week, now) and check_in_for_week(user.id, last_week) is None
-            and took_part_before(user, this_week)):
+    if not is_open(user, last_week, now):
+        return this_week
+    done = (last_week in checked_in if checked_in is not None
+            else check_in_for_week(user.id, last_week) is not None)
+    if not done and took_part_before(user, this_week):
         return last_week
     return this_week
 
@@ -86,10 +91,21 @@ def check_in_for_week(user_id: int, week_start: date) -> CheckIn | None:
 def check_in_streak(user_id: int, current_week_start: date) -> int:
     """Consecutive weeks with a check-in, ending at this week or, while this week's is not
     done yet, at last week. One query."""
-    weeks = db.session.scalars(
+    return streak_of(checked_in_weeks(user_id, current_week_start), current_week_start)
+
+
+def checked_in_weeks(user_id: int, last_week: date) -> list[date]:
+    """The weeks up to `last_week` the participant checked in for, latest first (one query:
+    the streak, and whether this and last week are done)."""
+    return list(db.session.scalars(
         select(CheckIn.week_start).where(CheckIn.user_id == user_id,
-                                         CheckIn.week_start <= current_week_start)
-        .order_by(CheckIn.week_start.desc())).all()
+                                         CheckIn.week_start <= last_week)
+        .order_by(CheckIn.week_start.desc())))
+
+
+def streak_of(weeks: list[date], current_week_start: date) -> int:
+    """Consecutive weeks in `weeks` (latest first) ending at this week or, while this week's
+    is not done yet, at last week."""
     expected = current_week_start
     if weeks and weeks[0] != expected:
         expected -= timedelta(days=7)

@@ -453,7 +453,7 @@ class HomeSummary:
     entries: dict[date, LogEntry] = field(default_factory=dict)
     has_inventory: bool = False
     can_copy_last_plan: bool = False
-    check_in: object | None = None
+    check_in_done: bool = False  # the check-in of check_in_week
     check_in_streak: int = 0
     check_ins_available: bool = False
     check_in_week: date | None = None
@@ -471,7 +471,7 @@ class HomeSummary:
     @property
     def check_in_is_due(self) -> bool:
         """Last week's check-in still open, or this week's in its last two days."""
-        if not self.check_ins_available or self.check_in is not None:
+        if not self.check_ins_available or self.check_in_done:
             return False
         return self.check_in_week < self.week_start or self.today >= self.week_start + timedelta(days=5)
 
@@ -503,13 +503,15 @@ def home_summary(user: User, now: datetime) -> HomeSummary:
     goals = active_goals(user.id)
     if goals:
         summary.goal, summary.other_goals = goals[0], goals[1:]
-        summary.plan = db.session.scalar(
+        # This week's plan and the latest before it, in one query.
+        latest = db.session.scalars(
             select(ActionPlan).where(ActionPlan.goal_id == summary.goal.id,
-                                     ActionPlan.week_start == week)
-            .options(selectinload(ActionPlan.entries)))
-        if summary.plan is not None:
-            summary.entries = {e.day: e for e in summary.plan.entries}
-        last = last_plan_before(summary.goal.id, week)
+                                     ActionPlan.week_start <= week)
+            .order_by(ActionPlan.week_start.desc()).limit(2)).all()
+        if latest and latest[0].week_start == week:
+            summary.plan = latest.pop(0)
+            summary.entries = log_entries(summary.plan.id)
+        last = latest[0] if latest else None
         summary.can_copy_last_plan = summary.plan is None and last is not None
         summary.had_plan_last_week = last is not None and last.week_start == week - timedelta(days=7)
     summary.has_inventory = db.session.scalar(
@@ -525,7 +527,9 @@ def _add_check_in(summary: HomeSummary, user: User, now: datetime) -> None:
     from wham.checkins import services as checkins
 
     summary.check_ins_available = True
-    summary.check_in_week = checkins.week_to_check_in(user, now)
+    # One read of the weeks checked in gives the streak and whether a week is done.
+    done = checkins.checked_in_weeks(user.id, summary.week_start)
+    summary.check_in_week = checkins.week_to_check_in(user, now, checked_in=set(done[:2]))
     summary.check_in_last_day = checkins.last_open_day(summary.check_in_week)
-    summary.check_in = checkins.check_in_for_week(user.id, summary.check_in_week)
-    summary.check_in_streak = checkins.check_in_streak(user.id, summary.week_start)
+    summary.check_in_done = summary.check_in_week in done[:2]
+    summary.check_in_streak = checkins.streak_of(done, summary.week_start)

@@ -69,6 +69,14 @@ class MemberRow:
         return any(follow_up.is_crisis(f.reason) for f in self.flags)
 
     @property
+    def latest_confidence_point(self) -> WeekValue | None:
+        return latest_point(self.confidence)
+
+    @property
+    def latest_wellbeing_point(self) -> WeekValue | None:
+        return latest_point(self.wellbeing)
+
+    @property
     def latest_confidence(self) -> int | None:
         point = latest_point(self.confidence)
         return point.value if point else None

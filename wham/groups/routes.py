@@ -319,7 +319,7 @@ def dashboard(group_id: int):
     rows = group_dashboard.member_rows(group, now, members)
     page = render_template("groups/dashboard.html", group=group, rows=rows, now=now,
                            rollup=group_dashboard.group_rollup(group, now, members),
-                           upcoming=services.next_sessions([group.id], now).get(group.id))
+                           upcoming=services.next_session(group, now))
     # Audited once the page is made, so a page that failed leaves no trace.
     group_dashboard.record_dashboard_view(_me(), group, rows, now)
     return page

@@ -191,6 +191,13 @@ def next_sessions(group_ids: list[int], now: datetime) -> dict[int, GroupSession
     return {s.group_id: s for s in rows}
 
 
+def next_session(group: Group, now: datetime) -> GroupSession | None:
+    """The group's next session that is not cancelled, from its sessions (no query once they
+    are loaded, as the dashboard's roll-up loads them)."""
+    return min((s for s in group.sessions if not s.is_cancelled and s.starts_at >= now),
+               key=lambda s: (s.starts_at, s.number), default=None)
+
+
 # --- joining and leaving -----------------------------------------------------------------
 
 
