@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from flask import has_request_context, request
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, ForeignKey, String, event, insert
+from sqlalchemy import JSON, ForeignKey, String, event, insert, literal, select
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
 
 from wham.database import UTCDateTime
@@ -154,7 +154,15 @@ def record_for_each(
               "ip_address": request.remote_addr if has_request_context() else None,
               "details": details}
     if subjects:
-        db.session.execute(insert(AuditEvent), [common | {"subject_id": s.id} for s in subjects])
+        # INSERT ... SELECT over the subjects' ids: one short statement with the shared values
+        # sent once (a multi-row VALUES would send every value once per subject).
+        from wham.accounts.models import User
+
+        columns = AuditEvent.__table__.c
+        shared = [literal(value, columns[name].type).label(name) for name, value in common.items()]
+        db.session.execute(insert(AuditEvent).from_select(
+            [*common, "subject_id"],
+            select(*shared, User.id).where(User.id.in_(sorted({s.id for s in subjects})))))
     return len(subjects)
 
 

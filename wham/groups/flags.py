@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, func, or_, select, union_all, update
+from sqlalchemy import case, false, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from wham import audit
@@ -104,24 +104,27 @@ def load_member_facts(members: Iterable[tuple[User, datetime]], now: datetime,
 
 
 def _last_active(user_ids: list[int], now: datetime) -> list[tuple[int, datetime]]:
-    """The latest of: signing in, saving a check-in, writing in the log, being marked present."""
-    moments = union_all(
-        select(User.id.label("user_id"), User.last_login_at.label("at"))
-        .where(User.id.in_(user_ids)),
-        # The latest per person, one index step each (ix_*_user_updated), however long the history.
-        select(User.id, select(func.max(CheckIn.updated_at)).where(CheckIn.user_id == User.id)
-               .scalar_subquery()).where(User.id.in_(user_ids)),
-        select(User.id, select(func.max(LogEntry.updated_at)).where(LogEntry.user_id == User.id)
-               .scalar_subquery()).where(User.id.in_(user_ids)),
-        select(Attendance.user_id, func.max(GroupSession.starts_at))
-        .join(GroupSession, GroupSession.id == Attendance.session_id)
-        .where(Attendance.user_id.in_(user_ids), Attendance.status == AttendanceStatus.PRESENT,
-               GroupSession.starts_at <= now)
-        .group_by(Attendance.user_id),
-    ).subquery()
-    return [(user_id, at) for user_id, at in db.session.execute(
-        select(moments.c.user_id, func.max(moments.c.at)).group_by(moments.c.user_id))
-        if at is not None]
+    """The latest of: signing in, saving a check-in, writing in the log, being marked present.
+    One row per person, each latest moment one index step (ix_*_user_updated) however long
+    the history; the id list is sent once, so the statement stays short and cached."""
+    check_in = (select(func.max(CheckIn.updated_at)).where(CheckIn.user_id == User.id)
+                .scalar_subquery())
+    log_entry = (select(func.max(LogEntry.updated_at)).where(LogEntry.user_id == User.id)
+                 .scalar_subquery())
+    present = (select(func.max(GroupSession.starts_at))
+               .join(Attendance, Attendance.session_id == GroupSession.id)
+               .where(Attendance.user_id == User.id,
+                      Attendance.status == AttendanceStatus.PRESENT,
+                      GroupSession.starts_at <= now)
+               .scalar_subquery())
+    rows = db.session.execute(select(User.id, User.last_login_at, check_in, log_entry, present)
+                              .where(User.id.in_(user_ids)))
+    latest = []
+    for user_id, *moments in rows:
+        known = [m for m in moments if m is not None]
+        if known:
+            latest.append((user_id, max(known)))
+    return latest
 
 
 # --- the rules ------------------------------------------------------------------------------
@@ -275,10 +278,17 @@ def run_rules_and_open_flags(facts: dict[int, MemberFacts], now: datetime) -> di
     user_ids = set(facts)
     check_in_ids = {score.id for member in facts.values() for score in member.scores.values()}
     quiet_since = now - FOLLOWED_UP_QUIET
+    # The check-ins by a subquery over the weeks the facts cover (a superset of their ids),
+    # rather than a list of every id: a short statement, the same whatever the history.
+    first = min(score.week_start for member in facts.values() for score in member.scores.values()) \
+        if check_in_ids else None
+    about_check_ins = (Flag.check_in_id.in_(
+        select(CheckIn.id).where(CheckIn.user_id.in_(sorted(user_ids)), CheckIn.week_start >= first))
+        if first is not None else false())
     flags = list(db.session.scalars(
         select(Flag).where(Flag.user_id.in_(sorted(user_ids)),
                            or_(Flag.acknowledged_at.is_(None), Flag.acknowledged_at > quiet_since,
-                               Flag.check_in_id.in_(sorted(check_in_ids))))))
+                               about_check_ins))))
     raised = raise_flags_for(facts, now, KnownFlags(user_ids, check_in_ids, quiet_since, flags))
     for flag in flags + raised:
         if flag.acknowledged_at is None:
