@@ -11,6 +11,8 @@ from flask.globals import _cv_app
 from flask_babel import get_locale, get_translations, to_user_timezone
 from flask_babel import gettext as babel_gettext
 from flask_login import current_user
+from jinja2 import pass_eval_context
+from markupsafe import Markup
 
 from wham.extensions import babel
 from wham.timeutil import time_zone_label
@@ -123,6 +125,41 @@ def translate(text) -> str:
     return _translations().ugettext(str(text))
 
 
+# Jinja's newstyle gettext: the text is always a format string, filled with the keyword
+# arguments (escaped in autoescaped templates, as Markup's % does).
+def _filled(eval_ctx, text: str, variables: dict):
+    # The catalog's texts are ours, trusted as markup exactly as Jinja's own gettext does.
+    return (Markup(text) if eval_ctx.autoescape else text) % variables  # noqa: S704
+
+
+@pass_eval_context
+def _template_gettext(eval_ctx, string, /, **variables):
+    text = _translations().ugettext(string)
+    return _filled(eval_ctx, text, variables)
+
+
+@pass_eval_context
+def _template_ngettext(eval_ctx, singular, plural, num, /, **variables):
+    variables.setdefault("num", num)
+    text = _translations().ungettext(singular, plural, num)
+    return _filled(eval_ctx, text, variables)
+
+
+@pass_eval_context
+def _template_pgettext(eval_ctx, context, string, /, **variables):
+    variables.setdefault("context", context)
+    text = _translations().upgettext(context, string)
+    return _filled(eval_ctx, text, variables)
+
+
+@pass_eval_context
+def _template_npgettext(eval_ctx, context, singular, plural, num, /, **variables):
+    variables.setdefault("context", context)
+    variables.setdefault("num", num)
+    text = _translations().unpgettext(context, singular, plural, num)
+    return _filled(eval_ctx, text, variables)
+
+
 def init_app(app: Flask) -> None:
     # Catalogs live in wham/translations (Flask-Babel's default, relative to the package).
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
@@ -134,6 +171,12 @@ def init_app(app: Flask) -> None:
         pgettext=lambda c, s: _translations().upgettext(c, s),
         npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
         newstyle=True)
+    # The same "newstyle" callables as Jinja's, taking only the evaluation context (is this
+    # template autoescaped?) rather than the whole context, which Jinja copies for each call
+    # made inside a loop; `_` is bound to gettext directly instead of through an alias.
+    app.jinja_env.globals.update(gettext=_template_gettext, _=_template_gettext,
+                                 ngettext=_template_ngettext, pgettext=_template_pgettext,
+                                 npgettext=_template_npgettext)
     app.add_template_filter(format_day, "day")
     app.add_template_filter(format_moment, "moment")
     app.add_template_filter(format_local_moment, "local_moment")
