@@ -67,7 +67,7 @@ def week(week: str):
                                     existing.measure_answers()[prefix] or [], strict=False):
                 field.data = value
     elif not form.is_submitted():
-        form.days_done.data = services.days_done_to_prefill(me.id, week_start)
+        form.days_done.data = services.days_done_to_prefill(me.id, week_start, plan)
     if form.validate_on_submit():
         answers = services.CheckInAnswers(
             days_done=form.days_done.data, who5=form.answers_of("who5"), stress=form.stress.data,

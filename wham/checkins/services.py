@@ -7,8 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from flask import current_app
-from sqlalchemy import exists, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import and_, exists, func, or_, select
 
 from wham import audit
 from wham.accounts.models import User
@@ -301,14 +300,22 @@ def change_days_done(user: User, check_in: CheckIn, days_done: int, now: datetim
     db.session.commit()
 
 
-def days_done_to_prefill(user_id: int, week_start: date) -> int:
+_UNREAD = object()
+
+
+def days_done_to_prefill(user_id: int, week_start: date, plan=_UNREAD) -> int:
     """What a new check-in's days done starts at: the number the participant texted back to
-    the week's reminder, else the days marked done in their goal log."""
+    the week's reminder, else the days marked done in their goal log. `plan`: the week's plan
+    (goals.plan_for_week, None for no plan) when the caller has read it already."""
     from wham.goals import services as goals
     from wham.nudges.services import texted_days_done
 
     texted = texted_days_done(user_id, week_start)
-    return texted if texted is not None else goals.days_done_in_week(user_id, week_start)
+    if texted is not None:
+        return texted
+    if plan is _UNREAD:
+        return goals.days_done_in_week(user_id, week_start)
+    return goals.days_done_in_plan(plan)
 
 
 # How long one crisis-text flag stands for more texts like it while nobody has seen it yet.
@@ -368,36 +375,42 @@ class Progress:
 def progress_for(user: User, now: datetime, weeks: int = PROGRESS_WEEKS) -> Progress:
     """The last `weeks` weeks (up to this week) and the inventory's first and latest take, in
     a fixed number of queries however long the history is."""
-    from wham.goals import services as goals
     from wham.goals.models import ActionPlan, Done, LogEntry
 
     last = current_week(user, now)
     first = last - timedelta(days=7 * (weeks - 1))
     points = {first + timedelta(days=7 * n): WeekPoint(first + timedelta(days=7 * n))
               for n in range(weeks)}
-    plans = goals.plans_between(user.id, first, last)
-    first_plans: dict[date, ActionPlan] = {}
-    for plan in plans:  # oldest goal's plan stands for the week, as on the home page
-        first_plans.setdefault(plan.week_start, plan)
-    logged_yes = dict(db.session.execute(
-        select(LogEntry.plan_id, func.count(LogEntry.id))
-        .where(LogEntry.plan_id.in_([p.id for p in first_plans.values()]),
-               LogEntry.done == Done.YES)
-        .group_by(LogEntry.plan_id)).all()) if first_plans else {}
-    for week, plan in first_plans.items():
-        if week in points:
-            point = points[week]
-            point.days_planned = plan.days_planned
-            point.plan_confidence = plan.confidence
-            point.days_done = logged_yes.get(plan.id, 0)
-    for check_in in check_ins_between(user.id, first, last):
-        point = points.get(check_in.week_start)
+    # Each week's plans (any goal) with their days logged "yes", in one query; the oldest
+    # goal's plan stands for the week, as on the home page.
+    plans = db.session.execute(
+        select(ActionPlan.week_start, ActionPlan.days_planned, ActionPlan.confidence,
+               func.count(LogEntry.id))
+        .outerjoin(LogEntry, and_(LogEntry.plan_id == ActionPlan.id, LogEntry.done == Done.YES))
+        .where(ActionPlan.user_id == user.id, ActionPlan.week_start >= first,
+               ActionPlan.week_start <= last)
+        .group_by(ActionPlan.id, ActionPlan.week_start, ActionPlan.goal_id,
+                  ActionPlan.days_planned, ActionPlan.confidence)
+        .order_by(ActionPlan.week_start, ActionPlan.goal_id))
+    seen: set[date] = set()
+    for week, days_planned, confidence, done in plans:
+        if week in seen or week not in points:
+            continue
+        seen.add(week)
+        point = points[week]
+        point.days_planned, point.plan_confidence, point.days_done = days_planned, confidence, done
+    for week, days_done, confidence_next, who5_score in db.session.execute(
+            select(CheckIn.week_start, CheckIn.days_done, CheckIn.confidence_next,
+                   CheckIn.who5_score)
+            .where(CheckIn.user_id == user.id, CheckIn.week_start >= first,
+                   CheckIn.week_start <= last)):
+        point = points.get(week)
         if point is None:  # a week start from before the program changed its first weekday
             continue
         point.checked_in = True
-        point.days_done = check_in.days_done
-        point.confidence_next = check_in.confidence_next
-        point.wellbeing = check_in.who5_score
+        point.days_done = days_done
+        point.confidence_next = confidence_next
+        point.wellbeing = who5_score
     progress = Progress(weeks=_from_first_active_week(list(points.values())), inventory=[])
     _add_inventory(progress, user.id)
     return progress
@@ -413,21 +426,27 @@ def _from_first_active_week(weeks: list[WeekPoint]) -> list[WeekPoint]:
 
 def _add_inventory(progress: Progress, user_id: int) -> None:
     from wham.factors import FACTOR_CODES
-    from wham.goals.models import InventoryTake
+    from wham.goals.models import InventoryRating, InventoryTake
 
     ordered = select(InventoryTake.id).where(InventoryTake.user_id == user_id)
     first_id = ordered.order_by(InventoryTake.taken_at, InventoryTake.id).limit(1)
     latest_id = ordered.order_by(InventoryTake.taken_at.desc(), InventoryTake.id.desc()).limit(1)
-    takes = db.session.scalars(
-        select(InventoryTake)
+    # The first and latest takes' ratings, with when each was taken, in one query.
+    rows = db.session.execute(
+        select(InventoryTake.id, InventoryTake.taken_at, InventoryRating.factor,
+               InventoryRating.rating)
+        .outerjoin(InventoryRating, InventoryRating.take_id == InventoryTake.id)
         .where(or_(InventoryTake.id == first_id.scalar_subquery(),
                    InventoryTake.id == latest_id.scalar_subquery()))
-        .options(selectinload(InventoryTake.ratings))
-        .order_by(InventoryTake.taken_at, InventoryTake.id)).all()
-    if not takes:
+        .order_by(InventoryTake.taken_at, InventoryTake.id, InventoryRating.id)).all()
+    if not rows:
         return
-    first, latest = takes[0], takes[-1]
-    progress.first_take_at, progress.latest_take_at = first.taken_at, latest.taken_at
-    before, after = first.rating_by_factor(), latest.rating_by_factor()
+    takes: dict[int, tuple[datetime, dict[str, int]]] = {}
+    for take_id, taken_at, factor, rating in rows:
+        ratings = takes.setdefault(take_id, (taken_at, {}))[1]
+        if factor is not None:
+            ratings[factor] = rating
+    (first_at, before), (latest_at, after) = list(takes.values())[0], list(takes.values())[-1]
+    progress.first_take_at, progress.latest_take_at = first_at, latest_at
     progress.inventory = [InventoryPoint(code, before[code], after[code])
                           for code in FACTOR_CODES if code in before and code in after]

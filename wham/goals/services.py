@@ -368,7 +368,11 @@ def plan_for_week(user_id: int, week_start: date) -> ActionPlan | None:
 
 def days_done_in_week(user_id: int, week_start: date) -> int:
     """Days logged "yes" in that week's plan (of the first active goal); "partly" is not done."""
-    plan = plan_for_week(user_id, week_start)
+    return days_done_in_plan(plan_for_week(user_id, week_start))
+
+
+def days_done_in_plan(plan: ActionPlan | None) -> int:
+    """Days logged "yes" in this plan (none: 0); "partly" is not done."""
     if plan is None:
         return 0
     return db.session.scalar(select(func.count(LogEntry.id)).where(
