@@ -129,7 +129,11 @@ def translate(text) -> str:
 # arguments (escaped in autoescaped templates, as Markup's % does).
 def _filled(eval_ctx, text: str, variables: dict):
     # The catalog's texts are ours, trusted as markup exactly as Jinja's own gettext does.
-    return (Markup(text) if eval_ctx.autoescape else text) % variables  # noqa: S704
+    if not eval_ctx.autoescape:
+        return text % variables
+    if not variables:  # nothing to escape: the same text, without Markup's escaping helper
+        return Markup(text % variables)  # noqa: S704
+    return Markup(text) % variables  # noqa: S704
 
 
 @pass_eval_context
