@@ -22,6 +22,7 @@ DATE_SHAPES = {
     "weekday_day_month": {"en": "EEEE, MMM d", "es": "EEEE, d 'de' MMM"},
     "short_weekday_day_month": {"en": "EEE, MMM d", "es": "EEE, d MMM"},
     "day_month": {"en": "MMM d", "es": "d MMM"},
+    "day_month_year": {"en": "MMM d, y", "es": "d MMM y"},
     "short_weekday_day": {"en": "EEE d", "es": "EEE d"},
 }
 

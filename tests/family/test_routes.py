@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from html import unescape
 
 import pytest
@@ -65,6 +65,17 @@ def test_participant_writes_the_plan_and_sees_versions_and_print(app, client):
     assert "late nights" in printed and "Ana" in printed and "555-0110" in printed
     form = client.get("/support-plan/edit").get_data(as_text=True)
     assert 'value="Ana"' in form  # the form starts from the latest version
+
+
+@pytest.mark.parametrize(("language", "shown"), [("en", "Mar 10, 2026, 6:05"), ("es", "10 mar 2026, 18:05")])
+def test_plan_versions_show_their_day_and_time_without_seconds(app, client, language, shown):
+    owner = make_participant(app, language=language, time_zone="America/New_York")
+    make_plan(app, owner, now=datetime(2026, 3, 10, 22, 5, 42, tzinfo=UTC))
+    login(client, owner)
+    for page in ("/support-plan", "/support-plan/history", "/support-plan/print"):
+        text = " ".join(unescape(client.get(page).get_data(as_text=True)).split())
+        assert shown in text, page
+        assert "6:05:42" not in text and "18:05:42" not in text, page
 
 
 def test_contact_without_a_name_is_refused_next_to_the_field(app, client):
