@@ -126,8 +126,11 @@ def test_first_week_in_spanish(spanish_phone, app, monkeypatch):
     screenshot(page, "es-first-week/07-check-in-keyboard-phone")
     page.keyboard.press("Enter")
     expect(page.get_by_text("Gracias. Su chequeo está guardado.")).to_be_visible()
+    # Effort is counted in key presses (fewer than 90 is well under a minute for a person);
+    # the browser's own time depends on the machine and is only printed.
     seconds = time.monotonic() - started
-    assert seconds < 60 and keys < 90, f"the check-in took {seconds:.0f} s and {keys} key presses"
+    print(f"check-in by keyboard: {keys} key presses, {seconds:.1f} s in the test browser")
+    assert keys < 90, f"the check-in took {keys} key presses"
     expect(page.get_by_role("heading", name="Mi progreso")).to_be_visible()
     page.get_by_text("Mostrar como tabla").first.click()
     first_week = page.locator("table").first.locator("tbody tr").first
