@@ -27,8 +27,9 @@ from datetime import time as clock_time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from flask_migrate import upgrade  # noqa: E402
+from fresh_db import empty_and_migrate  # noqa: E402
 from sqlalchemy import delete, func, insert, select, text  # noqa: E402
 
 from config import DevelopmentConfig  # noqa: E402
@@ -64,11 +65,7 @@ def make_app(url: str | None):
 def prepare(app, count: int, now: datetime) -> None:
     rng = random.Random(6)
     with app.app_context():
-        if db.engine.dialect.name == "postgresql":
-            with db.engine.begin() as conn:
-                conn.execute(text("DROP SCHEMA public CASCADE"))
-                conn.execute(text("CREATE SCHEMA public"))
-        upgrade(revision="heads")
+        empty_and_migrate()
         zones = [rng.choice(COMMON_TIME_ZONES) for _ in range(count)]
         languages = [rng.choice(("en", "en", "en", "es")) for _ in range(count)]
         db.session.execute(insert(User), [

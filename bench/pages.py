@@ -94,7 +94,7 @@ def bench_config(url: str) -> type:
 
 def prepare_database(url: str, args: argparse.Namespace) -> float | None:
     """Empty the database and load the large program; returns the seconds it took."""
-    from flask_migrate import upgrade
+    from fresh_db import empty_and_migrate
 
     from wham import create_app
     from wham.accounts.models import User
@@ -108,15 +108,7 @@ def prepare_database(url: str, args: argparse.Namespace) -> float | None:
     with app.app_context():
         if args.reuse and _has_data(db, User):
             return None
-        if db.engine.dialect.name == "postgresql":
-            with db.engine.begin() as conn:
-                conn.execute(text("DROP SCHEMA public CASCADE"))
-                conn.execute(text("CREATE SCHEMA public"))
-        else:
-            db.drop_all()
-            with db.engine.begin() as conn:
-                conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
-        upgrade(revision="heads")
+        empty_and_migrate()
         peers = max(1, round(args.participants * 40 / 10_000))
         groups = max(1, round(args.participants * 700 / 10_000))
         started = time.perf_counter()
