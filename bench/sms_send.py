@@ -20,9 +20,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import func, insert, select, text  # noqa: E402
+from fresh_db import empty_and_migrate  # noqa: E402
+from sqlalchemy import func, insert, select  # noqa: E402
 
 from config import DevelopmentConfig  # noqa: E402
 from wham import create_app  # noqa: E402
@@ -88,11 +89,7 @@ def make_app(args: argparse.Namespace, fake: FakeProvider):
 
 def prepare(app, count: int, now: datetime) -> None:
     with app.app_context():
-        if db.engine.dialect.name == "postgresql":
-            with db.engine.begin() as conn:
-                conn.execute(text("DROP SCHEMA public CASCADE"))
-                conn.execute(text("CREATE SCHEMA public"))
-        upgrade(revision="heads")
+        empty_and_migrate()
         people = (count + PER_PERSON - 1) // PER_PERSON
         db.session.execute(insert(User), [
             {"email": f"bench{n}@example.org", "display_name": f"Bench {n}", "role": Role.PARTICIPANT,
@@ -130,7 +127,12 @@ def run_workers(app, args: argparse.Namespace, fake: FakeProvider) -> tuple[floa
                                                pacer=pacer)
                     retried.append(report.retrying)
                     if not report.claimed:
-                        if not _waiting():
+                        waiting = _waiting()
+                        # Hand the connection back while idle: the workers still sending need
+                        # one to record what they sent (more workers than pooled connections
+                        # otherwise wait for each other for ever).
+                        db.session.remove()
+                        if not waiting:
                             break
                         time.sleep(0.5)
                 db.session.remove()
