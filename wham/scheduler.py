@@ -15,6 +15,9 @@ from wham.timeutil import utcnow
 log = logging.getLogger(__name__)
 
 SEND_OUTBOX_SECONDS = 5
+# The follow-up rules (missed check-ins, not seen for two weeks...) for the whole program take
+# a few seconds at county scale; pages only read the flags, so this is how late one can be.
+FOLLOW_UP_RULES_MINUTES = 5
 
 
 def send_outbox(app: Flask) -> None:
@@ -71,7 +74,8 @@ def add_jobs(scheduler: BaseScheduler, app: Flask) -> BaseScheduler:
                       id="sms.send_outbox", **common)
     scheduler.add_job(expire_outbox, "interval", hours=1, id="sms.expire_outbox",
                       next_run_time=utcnow(), **common)
-    scheduler.add_job(raise_group_flags, "interval", hours=1, id="groups.raise_flags",
+    scheduler.add_job(raise_group_flags, "interval", minutes=FOLLOW_UP_RULES_MINUTES,
+                      id="groups.raise_flags",
                       next_run_time=utcnow(), **common)
     return scheduler
 

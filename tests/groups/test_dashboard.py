@@ -17,6 +17,7 @@ from tests.goals.factories import make_goal
 from tests.groups.factories import add_check_in, make_flag, make_group
 from tests.hostile import assert_hostile_input_handled
 from tests.web import login, post_form
+from wham import scheduler
 from wham.accounts.models import User
 from wham.audit import AuditEvent
 from wham.checkins.models import Flag, FlagReason
@@ -242,11 +243,14 @@ def test_dashboard_shows_crisis_first_in_words_and_audits_each_member_shown(app,
     assert sorted(viewed) == sorted([(peer.id, ann.id), (peer.id, ben.id)])
 
 
-def test_dashboard_raises_due_follow_up_flags_when_it_loads(app, client):
+def test_dashboard_shows_the_flags_the_scheduler_raised_and_raises_none_itself(app, client):
     peer, (quiet,), group = _started(app, n=1)
-    with app.app_context():  # joined three weeks ago, and nothing since
-        assert db.session.scalar(select(func.count()).select_from(Flag)) == 0
     login(client, peer)
+    before = client.get(f"/groups/{group.id}/dashboard").get_data(as_text=True)
+    with app.app_context():  # joined three weeks ago, and nothing since: due, but not raised
+        assert db.session.scalar(select(func.count()).select_from(Flag)) == 0
+    assert "Not seen for 14 days" not in before
+    scheduler.raise_group_flags(app)
     page = client.get(f"/groups/{group.id}/dashboard").get_data(as_text=True)
     assert "Not seen for 14 days" in page
     with app.app_context():

@@ -130,6 +130,20 @@ def test_confidence_down_by_three_or_more_from_last_week(app, before, after, fla
         assert drops == {}
 
 
+def test_saving_a_check_in_whose_confidence_fell_flags_it_at_once(app):
+    """The dashboard only reads flags: the drop must not wait for the scheduler's next run."""
+    person, not_in_a_group = make_participant(app), make_participant(app)
+    _members(app, person)
+    for who in (person, not_in_a_group):
+        add_check_in(app, who, NOV_9, confidence=9)
+    saved = make_check_in(app, person, NOV_16, now=NOW, confidence_next=5)
+    make_check_in(app, not_in_a_group, NOV_16, now=NOW, confidence_next=5)
+    drops = _flagged(app, FlagReason.CONFIDENCE_DROP)
+    assert list(drops) == [person.id]
+    assert [f.check_in_id for f in drops[person.id]] == [saved.id]
+    assert _raise(app, NOW) == 0  # the scheduler's run finds it already raised
+
+
 def test_confidence_drop_counts_between_consecutive_weeks_only(app):
     last_week = make_participant(app)
     with_gap = make_participant(app)
@@ -267,12 +281,12 @@ def test_members_who_left_are_not_followed_up(app):
     assert _raise(app, NOW) == 0
 
 
-def test_the_scheduler_runs_the_rules_every_hour(app):
+def test_the_scheduler_runs_the_rules_every_five_minutes(app):
     from apscheduler.schedulers.background import BackgroundScheduler
 
     jobs = {job.id: job for job in scheduler.add_jobs(BackgroundScheduler(timezone="UTC"),
                                                       app).get_jobs()}
-    assert jobs["groups.raise_flags"].trigger.interval == timedelta(hours=1)
+    assert jobs["groups.raise_flags"].trigger.interval == timedelta(minutes=5)
     person = make_participant(app)
     _members(app, person, joined=datetime.now(UTC) - timedelta(days=30))
     scheduler.raise_group_flags(app)

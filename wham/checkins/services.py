@@ -279,8 +279,10 @@ def _save(user: User, week_start: date, answers: CheckInAnswers, now: datetime) 
     for flag in new_flags:
         audit.record("flag.raised", actor=user, subject=user, obj=flag, now=now,
                      peer_specialist_id=user.peer_specialist_id)
+    from wham.groups.flags import raise_member_flags
     from wham.nudges.services import check_in_saved
 
+    raise_member_flags(user, now)  # e.g. confidence down 3: on the dashboard at once
     check_in_saved(user.id, week_start, now)  # the week's queued reminders are not wanted now
     db.session.commit()
     return SaveResult(check_in, created, reasons, new_flags)

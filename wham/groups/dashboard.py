@@ -100,13 +100,12 @@ def latest_point(values: list[WeekValue]) -> WeekValue | None:
 
 def member_rows(group: Group, now: datetime, members: list[Membership] | None = None) -> list[MemberRow]:
     """One row per active member, members with a crisis flag first, then anyone flagged, then
-    by name. Runs the follow-up rules for these members first (flushing any new flag; the
-    caller's commit, e.g. `record_dashboard_view`, keeps them)."""
+    by name, with the flags the rules and check-ins raised (looking raises none)."""
     members = active_members(group) if members is None else members
     facts = follow_up.load_member_facts(((m.user, m.joined_at) for m in members), now,
                                         weeks=SPARK_WEEKS)
-    flags = follow_up.run_rules_and_open_flags(facts, now)
     ids = [m.user_id for m in members]
+    flags = follow_up.open_flags_by_member(ids)
     goals = first_active_goals(ids)
     weeks = {m.user_id: _check_in_week(facts[m.user_id], now) for m in members}
     days = planned_and_done_days([g.id for g in goals.values()], set(weeks.values()))
@@ -179,7 +178,7 @@ def _attendance(group: Group, now: datetime) -> dict[int, tuple[int, int]]:
 
 def record_dashboard_view(viewer: User, group: Group, rows: list[MemberRow], now: datetime) -> None:
     """Audit a facilitator's look at the dashboard: one event per member shown, so each
-    member's "who has seen my information" lists it. Commits (with any flag just raised)."""
+    member's "who has seen my information" lists it. Commits."""
     audit.record_for_each("group.dashboard_viewed", [row.user for row in rows], actor=viewer,
                           obj=group, now=now)
     db.session.commit()

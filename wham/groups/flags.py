@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, false, func, or_, select, update
+from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from wham import audit
@@ -180,27 +180,21 @@ _ONGOING = (FlagReason.MISSED_CHECKINS, FlagReason.NOT_SEEN)
 FOLLOWED_UP_QUIET = timedelta(weeks=1)
 
 
-def raise_flags_for(facts: dict[int, MemberFacts], now: datetime,
-                    known: KnownFlags | None = None) -> list[Flag]:
+def raise_flags_for(facts: dict[int, MemberFacts], now: datetime) -> list[Flag]:
     """Store a flag for each new finding about these members and audit it; flushes, and the
     caller commits. At most one flag per person, reason and occurrence (the database's unique
-    key settles a race between two processes), and no second open flag of an ongoing reason.
-    `known`: these members' flags the caller already loaded (see `_known_flags`), read instead
-    of the database when they cover the findings."""
+    key settles a race between two processes), and no second open flag of an ongoing reason."""
     findings = [f for member in facts.values() for f in findings_for(member, now)]
     if not findings:
         return []
     user_ids = sorted({f.user_id for f in findings})
     check_in_ids = [f.check_in_id for f in findings if f.check_in_id is not None]
     quiet_since = now - FOLLOWED_UP_QUIET
-    if known is not None and known.covers(user_ids, check_in_ids, quiet_since):
-        existing = [(f.user_id, f.reason, f.check_in_id, f.acknowledged_at) for f in known.flags]
-    else:
-        existing = db.session.execute(
-            select(Flag.user_id, Flag.reason, Flag.check_in_id, Flag.acknowledged_at)
-            .where(Flag.user_id.in_(user_ids),
-                   or_(Flag.acknowledged_at.is_(None), Flag.acknowledged_at > quiet_since,
-                       Flag.check_in_id.in_(check_in_ids)))).all()
+    existing = db.session.execute(
+        select(Flag.user_id, Flag.reason, Flag.check_in_id, Flag.acknowledged_at)
+        .where(Flag.user_id.in_(user_ids),
+               or_(Flag.acknowledged_at.is_(None), Flag.acknowledged_at > quiet_since,
+                   Flag.check_in_id.in_(check_in_ids)))).all()
     open_ongoing = {(u, r) for u, r, _c, ack in existing
                     if r in _ONGOING and (ack is None or ack > quiet_since)}
     # A check-in may already have raised its own flag (low wellbeing) when it was saved.
@@ -227,22 +221,38 @@ def raise_flags_for(facts: dict[int, MemberFacts], now: datetime,
     return raised
 
 
-def raise_follow_up_flags(now: datetime, user_ids: Iterable[int] | None = None) -> int:
-    """Run the follow-up rules for every active group member (or only `user_ids`) and store
-    what is new. The scheduler's hourly job; safe to run twice or in two processes at once.
-    Returns how many flags were raised."""
+def _active_members_joined(user_ids: Iterable[int] | None) -> list[tuple[int, datetime]]:
+    """(user id, first joining) of everyone in a group now, or of those of `user_ids` who are."""
     joined = (select(Membership.user_id, func.min(Membership.joined_at))
               .where(Membership.left_at.is_(None)).group_by(Membership.user_id)
               .order_by(Membership.user_id))
     if user_ids is not None:
         joined = joined.where(Membership.user_id.in_(list(user_ids)))
-    members = db.session.execute(joined).all()
+    return [(user_id, at) for user_id, at in db.session.execute(joined)]
+
+
+def _raise_for_members(members: list[tuple[int, datetime]], now: datetime) -> int:
+    first_joined = dict(members)
+    users = db.session.scalars(select(User).where(User.id.in_(first_joined)))
+    facts = load_member_facts(((u, first_joined[u.id]) for u in users), now)
+    return len(raise_flags_for(facts, now))
+
+
+def raise_member_flags(user: User, now: datetime) -> int:
+    """Run the follow-up rules for one participant (say, they just saved a check-in whose
+    confidence fell), if they are in a group. Flushes; the caller commits."""
+    members = _active_members_joined([user.id])
+    return _raise_for_members(members, now) if members else 0
+
+
+def raise_follow_up_flags(now: datetime, user_ids: Iterable[int] | None = None) -> int:
+    """Run the follow-up rules for every active group member (or only `user_ids`) and store
+    what is new. The scheduler's job (every few minutes); safe to run twice or in two processes
+    at once. Returns how many flags were raised."""
+    members = _active_members_joined(user_ids)
     raised = 0
     for start in range(0, len(members), BATCH_SIZE):
-        first_joined = dict(members[start:start + BATCH_SIZE])
-        users = db.session.scalars(select(User).where(User.id.in_(first_joined)))
-        facts = load_member_facts(((u, first_joined[u.id]) for u in users), now)
-        raised += len(raise_flags_for(facts, now))
+        raised += _raise_for_members(members[start:start + BATCH_SIZE], now)
         db.session.commit()
     return raised
 
@@ -254,45 +264,15 @@ def _attention_order(flag: Flag) -> tuple:
     return (not is_crisis(flag.reason), -flag.created_at.timestamp(), flag.id)
 
 
-@dataclass
-class KnownFlags:
-    """Members' flags that are open, acknowledged since `quiet_since`, or about one of
-    `check_in_ids`: everything `raise_flags_for` needs to know about them."""
-
-    user_ids: set[int]
-    check_in_ids: set[int]
-    quiet_since: datetime
-    flags: list[Flag]
-
-    def covers(self, user_ids: list[int], check_in_ids: list[int], quiet_since: datetime) -> bool:
-        return (self.user_ids.issuperset(user_ids) and self.check_in_ids.issuperset(check_in_ids)
-                and self.quiet_since <= quiet_since)
-
-
-def run_rules_and_open_flags(facts: dict[int, MemberFacts], now: datetime) -> dict[int, list[Flag]]:
-    """Run the follow-up rules for these members (as `raise_flags_for`), then each one's open
-    flags, crisis first: one read of their flags whatever the rules find (the dashboard)."""
+def open_flags_by_member(user_ids: list[int]) -> dict[int, list[Flag]]:
+    """Each member's open flags, crisis first, then the newest: one query (the dashboard).
+    Only reads: the rules raise flags from the scheduler and when a check-in is saved."""
     by_user: dict[int, list[Flag]] = defaultdict(list)
-    if not facts:
+    if not user_ids:
         return by_user
-    user_ids = set(facts)
-    check_in_ids = {score.id for member in facts.values() for score in member.scores.values()}
-    quiet_since = now - FOLLOWED_UP_QUIET
-    # The check-ins by a subquery over the weeks the facts cover (a superset of their ids),
-    # rather than a list of every id: a short statement, the same whatever the history.
-    first = min(score.week_start for member in facts.values() for score in member.scores.values()) \
-        if check_in_ids else None
-    about_check_ins = (Flag.check_in_id.in_(
-        select(CheckIn.id).where(CheckIn.user_id.in_(sorted(user_ids)), CheckIn.week_start >= first))
-        if first is not None else false())
-    flags = list(db.session.scalars(
-        select(Flag).where(Flag.user_id.in_(sorted(user_ids)),
-                           or_(Flag.acknowledged_at.is_(None), Flag.acknowledged_at > quiet_since,
-                               about_check_ins))))
-    raised = raise_flags_for(facts, now, KnownFlags(user_ids, check_in_ids, quiet_since, flags))
-    for flag in flags + raised:
-        if flag.acknowledged_at is None:
-            by_user[flag.user_id].append(flag)
+    for flag in db.session.scalars(select(Flag).where(Flag.user_id.in_(sorted(user_ids)),
+                                                      Flag.acknowledged_at.is_(None))):
+        by_user[flag.user_id].append(flag)
     for member_flags in by_user.values():
         member_flags.sort(key=_attention_order)
     return by_user
