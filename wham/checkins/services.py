@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import cache
 
 from flask import current_app
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import Date, Integer, and_, bindparam, exists, func, literal, null, or_, select, union_all
 
 from wham import audit
 from wham.accounts.models import User
@@ -376,46 +377,57 @@ class Progress:
 
 def progress_for(user: User, now: datetime, weeks: int = PROGRESS_WEEKS) -> Progress:
     """The last `weeks` weeks (up to this week) and the inventory's first and latest take, in
-    a fixed number of queries however long the history is."""
-    from wham.goals.models import ActionPlan, Done, LogEntry
-
+    two queries however long the history is."""
     last = current_week(user, now)
     first = last - timedelta(days=7 * (weeks - 1))
     points = {first + timedelta(days=7 * n): WeekPoint(first + timedelta(days=7 * n))
               for n in range(weeks)}
-    # Each week's plans (any goal) with their days logged "yes", in one query; the oldest
-    # goal's plan stands for the week, as on the home page.
-    plans = db.session.execute(
-        select(ActionPlan.week_start, ActionPlan.days_planned, ActionPlan.confidence,
-               func.count(LogEntry.id))
-        .outerjoin(LogEntry, and_(LogEntry.plan_id == ActionPlan.id, LogEntry.done == Done.YES))
-        .where(ActionPlan.user_id == user.id, ActionPlan.week_start >= first,
-               ActionPlan.week_start <= last)
-        .group_by(ActionPlan.id, ActionPlan.week_start, ActionPlan.goal_id,
-                  ActionPlan.days_planned, ActionPlan.confidence)
-        .order_by(ActionPlan.week_start, ActionPlan.goal_id))
-    seen: set[date] = set()
-    for week, days_planned, confidence, done in plans:
-        if week in seen or week not in points:
-            continue
-        seen.add(week)
-        point = points[week]
-        point.days_planned, point.plan_confidence, point.days_done = days_planned, confidence, done
-    for week, days_done, confidence_next, who5_score in db.session.execute(
-            select(CheckIn.week_start, CheckIn.days_done, CheckIn.confidence_next,
-                   CheckIn.who5_score)
-            .where(CheckIn.user_id == user.id, CheckIn.week_start >= first,
-                   CheckIn.week_start <= last)):
+    seen_plan: set[date] = set()
+    rows = db.session.execute(_progress_weeks_statement(),
+                              {"user_id": user.id, "first": first, "last": last})
+    for kind, week, a, b, c, _goal_id in rows:
         point = points.get(week)
         if point is None:  # a week start from before the program changed its first weekday
             continue
-        point.checked_in = True
-        point.days_done = days_done
-        point.confidence_next = confidence_next
-        point.wellbeing = who5_score
+        if kind == "check_in":
+            point.checked_in = True
+            point.days_done, point.confidence_next, point.wellbeing = a, b, c
+        elif week not in seen_plan:  # the oldest goal's plan stands for the week
+            seen_plan.add(week)
+            point.days_planned, point.plan_confidence = a, b
+            if not point.checked_in:  # the check-in's days done, when there is one
+                point.days_done = c
     progress = Progress(weeks=_from_first_active_week(list(points.values())), inventory=[])
     _add_inventory(progress, user.id)
     return progress
+
+
+@cache
+def _progress_weeks_statement():
+    """The participant's plans between two weeks (any goal, oldest goal first), each with its
+    days logged "yes", and their check-ins, in one query. Rows are (kind, week, then for a
+    "plan" days planned, confidence, days done, goal; for a "check_in" days done, confidence
+    for the next week, wellbeing). Built once per process, as building it costs more than
+    running it; the participant and the weeks are bound when it runs."""
+    from wham.goals.models import ActionPlan, Done, LogEntry
+
+    user_id = bindparam("user_id", type_=Integer)
+    first, last = bindparam("first", type_=Date), bindparam("last", type_=Date)
+    plans = (select(literal("plan").label("kind"), ActionPlan.week_start,
+                    ActionPlan.days_planned, ActionPlan.confidence,
+                    func.count(LogEntry.id), ActionPlan.goal_id)
+             .outerjoin(LogEntry, and_(LogEntry.plan_id == ActionPlan.id,
+                                       LogEntry.done == Done.YES))
+             .where(ActionPlan.user_id == user_id, ActionPlan.week_start >= first,
+                    ActionPlan.week_start <= last)
+             .group_by(ActionPlan.id, ActionPlan.week_start, ActionPlan.goal_id,
+                       ActionPlan.days_planned, ActionPlan.confidence))
+    check_ins = (select(literal("check_in"), CheckIn.week_start, CheckIn.days_done,
+                        CheckIn.confidence_next, CheckIn.who5_score, null())
+                 .where(CheckIn.user_id == user_id, CheckIn.week_start >= first,
+                        CheckIn.week_start <= last))
+    both = union_all(plans, check_ins).subquery()
+    return select(both).order_by(both.c.goal_id)
 
 
 def _from_first_active_week(weeks: list[WeekPoint]) -> list[WeekPoint]:
@@ -428,19 +440,8 @@ def _from_first_active_week(weeks: list[WeekPoint]) -> list[WeekPoint]:
 
 def _add_inventory(progress: Progress, user_id: int) -> None:
     from wham.factors import FACTOR_CODES
-    from wham.goals.models import InventoryRating, InventoryTake
 
-    ordered = select(InventoryTake.id).where(InventoryTake.user_id == user_id)
-    first_id = ordered.order_by(InventoryTake.taken_at, InventoryTake.id).limit(1)
-    latest_id = ordered.order_by(InventoryTake.taken_at.desc(), InventoryTake.id.desc()).limit(1)
-    # The first and latest takes' ratings, with when each was taken, in one query.
-    rows = db.session.execute(
-        select(InventoryTake.id, InventoryTake.taken_at, InventoryRating.factor,
-               InventoryRating.rating)
-        .outerjoin(InventoryRating, InventoryRating.take_id == InventoryTake.id)
-        .where(or_(InventoryTake.id == first_id.scalar_subquery(),
-                   InventoryTake.id == latest_id.scalar_subquery()))
-        .order_by(InventoryTake.taken_at, InventoryTake.id, InventoryRating.id)).all()
+    rows = db.session.execute(_first_and_latest_inventory_statement(), {"user_id": user_id}).all()
     if not rows:
         return
     takes: dict[int, tuple[datetime, dict[str, int]]] = {}
@@ -452,3 +453,21 @@ def _add_inventory(progress: Progress, user_id: int) -> None:
     progress.first_take_at, progress.latest_take_at = first_at, latest_at
     progress.inventory = [InventoryPoint(code, before[code], after[code])
                           for code in FACTOR_CODES if code in before and code in after]
+
+
+@cache
+def _first_and_latest_inventory_statement():
+    """The participant's first and latest self-inventory takes' ratings, with when each was
+    taken, in one query (built once per process; the participant is bound when it runs)."""
+    from wham.goals.models import InventoryRating, InventoryTake
+
+    ordered = select(InventoryTake.id).where(
+        InventoryTake.user_id == bindparam("user_id", type_=Integer))
+    first_id = ordered.order_by(InventoryTake.taken_at, InventoryTake.id).limit(1)
+    latest_id = ordered.order_by(InventoryTake.taken_at.desc(), InventoryTake.id.desc()).limit(1)
+    return (select(InventoryTake.id, InventoryTake.taken_at, InventoryRating.factor,
+                   InventoryRating.rating)
+            .outerjoin(InventoryRating, InventoryRating.take_id == InventoryTake.id)
+            .where(or_(InventoryTake.id == first_id.scalar_subquery(),
+                       InventoryTake.id == latest_id.scalar_subquery()))
+            .order_by(InventoryTake.taken_at, InventoryTake.id, InventoryRating.id))
