@@ -138,6 +138,7 @@ MATRIX: dict[tuple[str, str], dict[str, str]] = {
     ("groups.member", "POST"): GROUP_FACILITATOR_ONLY,
     # The dashboard, its flags and exports: the group's own facilitators only, not the admin.
     ("groups.dashboard", "GET"): GROUP_FACILITATOR_ONLY,
+    ("groups.summary", "GET"): GROUP_FACILITATOR_ONLY,
     ("groups.flag", "GET"): GROUP_FACILITATOR_ONLY,
     ("groups.flag", "POST"): GROUP_FACILITATOR_ONLY,
     ("groups.export_members", "GET"): GROUP_FACILITATOR_ONLY,

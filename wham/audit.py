@@ -64,6 +64,7 @@ ACTION_LABELS = {
     "group.left": _l("Left a group"),
     "group.member_moved": _l("Moved a member to another group"),
     "group.members_viewed": _l("Looked at a group's members"),
+    "group.summary_viewed": _l("Looked at a group's summary"),
     "group.session_cancelled": _l("Cancelled a session"),
     "group.session_moved": _l("Moved a session"),
     "group.session_restored": _l("Put a cancelled session back"),

@@ -325,7 +325,7 @@ def test_who_has_seen_lists_the_peer_specialists_and_admins_looks(app, client):
     facilitator = app.test_client()
     login(facilitator, peer)
     for path in (f"/groups/{group.id}", f"/groups/{group.id}/dashboard",
-                 f"/groups/{group.id}/members/{owner.id}"):
+                 f"/groups/{group.id}/summary", f"/groups/{group.id}/members/{owner.id}"):
         assert facilitator.get(path).status_code == 200, path
     office = app.test_client()
     login(office, admin)
@@ -338,6 +338,7 @@ def test_who_has_seen_lists_the_peer_specialists_and_admins_looks(app, client):
     rows = _activity_rows(client)
     assert ("Jordan", "Looked at your group's member list") in rows
     assert ("Jordan", "Looked at how you are doing in your group") in rows
+    assert ("Jordan", "Looked at your group's summary figures") in rows
     assert ("Jordan", "Read the notes of your peer support") in rows
     assert ("Pat", "Looked at your group's member list") in rows
     assert not [what for _who, what in rows if re.search(r"\w\.\w", what)]  # no codes: plain words

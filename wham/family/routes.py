@@ -66,6 +66,7 @@ ACTIVITY = {
     "consent.expired": _l("Sharing with %(name)s ended on its own"),
     "group.dashboard_viewed": _l("Looked at how you are doing in your group"),
     "group.members_viewed": _l("Looked at your group's member list"),
+    "group.summary_viewed": _l("Looked at your group's summary figures"),
     "group.exported": _l("Downloaded your group's figures"),
     "flag.read": _l("Read the follow-up flags about you"),
     "flag.acknowledged": _l("Followed up on a flag about you"),

@@ -351,7 +351,7 @@ class ActivityEntry:
 
 # Reads of a whole group's members, audited once per group rather than per member: each
 # person who was a member at that moment sees them.
-GROUP_READS = ("group.members_viewed", "group.exported")
+GROUP_READS = ("group.members_viewed", "group.summary_viewed", "group.exported")
 CONSENT_ACTIONS = ("consent.drafted", "consent.given", "consent.link_renewed", "consent.revoked")
 
 

@@ -184,6 +184,13 @@ def record_dashboard_view(viewer: User, group: Group, rows: list[MemberRow], now
     db.session.commit()
 
 
+def record_summary_view(viewer: User, group: Group, now: datetime) -> None:
+    """Audit a look at the roll-up: one event for the group (its figures are of everyone in
+    it), which each member at that moment sees in "who has seen my information"."""
+    audit.record("group.summary_viewed", actor=viewer, obj=group, now=now)
+    db.session.commit()
+
+
 # --- the roll-up ------------------------------------------------------------------------------
 
 

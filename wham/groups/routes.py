@@ -318,10 +318,20 @@ def dashboard(group_id: int):
     members = services.active_members(group)
     rows = group_dashboard.member_rows(group, now, members)
     page = render_template("groups/dashboard.html", group=group, rows=rows, now=now,
-                           rollup=group_dashboard.group_rollup(group, now, members),
                            upcoming=services.next_session(group, now))
     # Audited once the page is made, so a page that failed leaves no trace.
     group_dashboard.record_dashboard_view(_me(), group, rows, now)
+    return page
+
+
+@bp.get("/groups/<int:group_id>/summary")
+@roles_required(Role.PEER_SPECIALIST)
+def summary(group_id: int):
+    group = load_facilitated_group(current_user, group_id)
+    now = utcnow()
+    rollup = group_dashboard.group_rollup(group, now)
+    page = render_template("groups/summary.html", group=group, rollup=rollup)
+    group_dashboard.record_summary_view(_me(), group, now)
     return page
 
 
