@@ -14,7 +14,7 @@ from wham.accounts.models import Role
 from wham.extensions import db
 from wham.sms import outbox
 from wham.sms.forms import ConfirmCodeForm, SmsSettingsForm
-from wham.sms.models import OutboxMessage, SmsKind
+from wham.sms.models import OPT_IN_KINDS, OutboxMessage, OutboxStatus, SmsKind
 from wham.sms.senders import RecordingSender, SendError
 from wham.timeutil import utcnow
 
@@ -166,3 +166,57 @@ def test_old_messages_fall_out_of_the_weekly_statistics(app):
         stats = outbox.delivery_statistics(datetime.now(UTC))
     assert stats["by_kind"] == {}
     assert stats["waiting"] == 1
+
+
+def test_admin_statistics_count_waiting_messages_and_numbers(app):
+    now = utcnow()
+    user = make_texter(app)
+    make_queued(app, user, now, key="waiting-1")
+    make_queued(app, user, now, key="waiting-2")
+    make_texter(app, opted_out_at=now - timedelta(days=2))
+    make_texter(app, opted_out_at=now - timedelta(days=30))
+    make_texter(app, invalid_at=now - timedelta(days=1))
+    with app.app_context():
+        stats = outbox.delivery_statistics(now)
+    assert (stats["waiting"], stats["opted_out"], stats["opted_out_recent"], stats["invalid"]) \
+        == (2, 2, 1, 1)
+    assert stats["by_kind"] == {SmsKind.CHECKIN_REMINDER: {OutboxStatus.QUEUED: 2}}
+
+
+def test_admin_statistics_in_spanish(app, client):
+    now = utcnow()
+    user = make_texter(app)
+    make_queued(app, user, now, key="a")
+    with app.app_context():
+        outbox.send_due_messages(now, RecordingSender(failures=[SendError("21211",
+                                                                          retryable=False)]))
+    login(client, make_admin(app, language="es"))
+    page = _page(client, "/admin/sms")
+    assert '<th scope="row">Recordatorio del chequeo</th>' in page  # kind, in the table
+    assert '<th scope="col">Falló</th>' in page and '<th scope="col">No entregado</th>' in page
+    assert "<td>Recordatorio del chequeo</td><td>Falló</td><td>21211</td>" in page  # a failure
+
+
+def test_admin_statistics_query_count_does_not_grow_with_messages(app, client, query_counter):
+    login(client, make_admin(app))
+    now = utcnow()
+
+    def queries() -> tuple[int, str]:
+        client.get("/admin/sms")  # warm up (session, caches)
+        with query_counter() as counter:
+            page = _page(client, "/admin/sms")
+        return counter.count, page
+
+    people = [make_texter(app, kinds=OPT_IN_KINDS) for _ in range(3)]
+    make_queued(app, people[0], now, key="first")
+    few, page = queries()
+    assert "No failures in this period." in page
+    for n, person in enumerate(people * 5):
+        make_queued(app, person, now, kind=OPT_IN_KINDS[n % len(OPT_IN_KINDS)],
+                    key=f"more-{n}")
+    with app.app_context():
+        outbox.send_due_messages(now, RecordingSender(failures=[
+            SendError("21211", retryable=False), SendError("21610", retryable=False)]))
+    many, page = queries()
+    assert "21211" in page and "21610" in page and "Alert to a peer specialist" in page
+    assert many == few == 4  # the signed-in admin, then three for the statistics

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from wham.accounts.models import User, _enum
 from wham.database import UTCDateTime
 from wham.extensions import db
+from wham.i18n import translate
 from wham.timeutil import utcnow
 
 
@@ -67,6 +68,17 @@ STATUS_LABELS = {OutboxStatus.QUEUED: _l("Waiting"), OutboxStatus.SENDING: _l("S
                  OutboxStatus.UNDELIVERED: _l("Not delivered"), OutboxStatus.FAILED: _l("Failed"),
                  OutboxStatus.EXPIRED: _l("Too late, not sent"),
                  OutboxStatus.CANCELLED: _l("Cancelled, not sent")}
+
+
+def kind_labels() -> dict[SmsKind, str]:
+    """Every kind in the reader's language, looked up once for a page that shows them often
+    (one lazy label costs a Flask-Babel look-up each time it is shown)."""
+    return {kind: translate(label) for kind, label in KIND_LABELS.items()}
+
+
+def status_labels() -> dict[OutboxStatus, str]:
+    """Every status in the reader's language, looked up once (as kind_labels)."""
+    return {status: translate(label) for status, label in STATUS_LABELS.items()}
 
 
 # Statuses after which the message never leaves again.
@@ -143,6 +155,9 @@ class OutboxMessage(db.Model):
     __table_args__ = (
         # The sender's query: due queued rows, oldest first.
         Index("ix_sms_outbox_status_next_attempt_at", "status", "next_attempt_at"),
+        # The admin's weekly counts by kind and status read this index alone (an index-only
+        # scan), not the rows with their bodies; it also serves any look-up by creation time.
+        Index("ix_sms_outbox_created_kind_status", "created_at", "kind", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -159,7 +174,7 @@ class OutboxMessage(db.Model):
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
     provider_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
     error_code: Mapped[str | None] = mapped_column(String(32))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

@@ -363,26 +363,31 @@ def apply_status_callback(provider_sid: str, status: str, error_code: str | None
 
 def delivery_statistics(now: datetime, days: int = 7) -> dict:
     since = now - timedelta(days=days)
+    # count(*), not count(id): the kind, status and creation time are all in one index
+    # (ix_sms_outbox_created_kind_status), so PostgreSQL never reads the rows themselves.
     by_kind_status = db.session.execute(
-        select(OutboxMessage.kind, OutboxMessage.status, func.count(OutboxMessage.id))
+        select(OutboxMessage.kind, OutboxMessage.status, func.count())
         .where(OutboxMessage.created_at >= since)
         .group_by(OutboxMessage.kind, OutboxMessage.status)).all()
     table: dict[SmsKind, dict[OutboxStatus, int]] = {}
     for kind, status, count in by_kind_status:
         table.setdefault(kind, {})[status] = count
-    waiting = db.session.scalar(select(func.count(OutboxMessage.id)).where(
-        OutboxMessage.status.in_((OutboxStatus.QUEUED, OutboxStatus.SENDING))))
     failures = db.session.execute(
         select(OutboxMessage.id, OutboxMessage.kind, OutboxMessage.status,
                OutboxMessage.error_code, OutboxMessage.updated_at, OutboxMessage.attempts)
         .where(OutboxMessage.status.in_((OutboxStatus.FAILED, OutboxStatus.UNDELIVERED)),
                OutboxMessage.updated_at >= since)
         .order_by(OutboxMessage.updated_at.desc()).limit(20)).all()
-    # The three counts of numbers in one pass over them.
-    opted_out, opted_out_recent, invalid = db.session.execute(select(
+    # The messages waiting and the three counts of numbers (one pass over them) in one query.
+    waiting = (select(func.count()).select_from(OutboxMessage)
+               .where(OutboxMessage.status.in_((OutboxStatus.QUEUED, OutboxStatus.SENDING)))
+               .scalar_subquery())
+    waiting, opted_out, opted_out_recent, invalid = db.session.execute(select(
+        waiting,
         func.count(case((SmsContact.opted_out_at.is_not(None), 1))),
         func.count(case((SmsContact.opted_out_at >= since, 1))),
-        func.count(case((SmsContact.invalid_at.is_not(None), 1))))).one()
+        func.count(case((SmsContact.invalid_at.is_not(None), 1))))
+        .select_from(SmsContact)).one()
     return {"by_kind": table, "kinds": list(SmsKind), "statuses": list(OutboxStatus),
             "waiting": waiting, "failures": failures, "opted_out": opted_out,
             "opted_out_recent": opted_out_recent, "invalid": invalid, "days": days}
