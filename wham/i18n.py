@@ -24,6 +24,7 @@ DATE_SHAPES = {
     "day_month": {"en": "MMM d", "es": "d MMM"},
     "day_month_year": {"en": "MMM d, y", "es": "d MMM y"},
     "short_weekday_day": {"en": "EEE d", "es": "EEE d"},
+    "weekday_letter": {"en": "EEEEE", "es": "EEEEE"},
 }
 
 

@@ -237,6 +237,51 @@ def test_home_check_in_days_in_spanish(app, client, monkeypatch):
     assert sunday.startswith("domingo") and tuesday.startswith("martes")
 
 
+def _week_with_three_days_logged(app, person, week, now) -> None:
+    """This week's plan logged yes, partly and no on Monday to Wednesday, a second active goal
+    and a plan last week (so last week's plan could be copied, and is not)."""
+    make_inventory(app, person, now=now - timedelta(days=10))
+    goal = make_goal(app, person, what="Walk to the park", plan=False, now=now - timedelta(days=10))
+    add_history(app, person, goal.id, week, 1)
+    with app.app_context():
+        user, made = db.session.get(User, person.id), db.session.get(Goal, goal.id)
+        plan = services.save_plan(user, made, services.PlanDraft("Walk", "10 minutes", "at noon",
+                                                                 3, 8), now)
+        for offset, done in enumerate(("yes", "partly", "no")):
+            services.log_day(user, plan, week + timedelta(days=offset), done, "", False, now)
+        db.session.add(Goal(user_id=person.id, factor="sleep", what="Sleep & rest",
+                            status=GoalStatus.ACTIVE, created_at=now, status_changed_at=now))
+        db.session.commit()
+
+
+@pytest.mark.parametrize("language,words", [
+    ("en", ["Monday, Mar 2: done", "Tuesday, Mar 3: partly", "Wednesday, Mar 4: not done",
+            "Thursday, Mar 5: not logged", "Sunday, Mar 8: not logged",
+            "Also working on: <a href=\"/goals/{other}\">Sleep &amp; rest</a>",
+            '<span class="stat-number">1</span> of 3 planned days done',
+            "Walk, 10 minutes, at noon"]),
+    ("es", ["lunes, 2 de mar: cumplido", "martes, 3 de mar: en parte",
+            "miércoles, 4 de mar: no cumplido", "jueves, 5 de mar: sin anotar",
+            "También trabajando en: <a href=\"/goals/{other}\">Sleep &amp; rest</a>",
+            '<span class="stat-number">1</span> de 3 días planeados cumplidos']),
+])
+def test_home_shows_the_week_day_by_day_in_words(app, client, monkeypatch, language, words):
+    now = datetime(2026, 3, 4, 19, 0, tzinfo=UTC)  # Wednesday afternoon in New York
+    person = make_participant(app, language=language, created_at=datetime(2026, 2, 1, tzinfo=UTC))
+    _week_with_three_days_logged(app, person, date(2026, 3, 2), now)
+    with app.app_context():
+        other = db.session.scalar(select(Goal.id).where(Goal.user_id == person.id,
+                                                        Goal.factor == "sleep"))
+    login(client, person)
+    monkeypatch.setattr("wham.accounts.routes.utcnow", lambda: now)
+    page = " ".join(client.get("/").get_data(as_text=True).split())
+    for text in words:
+        assert text.format(other=other) in page
+    assert page.count('class="dot done-yes"') == 1 and 'class="dot done-no is-today"' in page
+    assert page.count('class="dot done-partly"') == 1 and page.count('class="dot"') == 4
+    assert "Copy last week" not in page  # this week's plan is made
+
+
 def test_other_participants_goal_and_plan_answer_404(app, client, participant):
     stranger = make_participant(app)
     theirs = make_goal(app, stranger)
@@ -260,6 +305,11 @@ def add_check_ins(app, user, this_week, weeks: int) -> None:
 def _home_queries(app, client, query_counter) -> int:
     with query_counter() as counter:
         assert client.get("/").status_code == 200
+    # The goals, this week's plan, its days and the self-inventory come from one statement.
+    goal_reads = [s for s in counter.statements
+                  if any(table in s for table in ("goals", "action_plans", "log_entries",
+                                                  "inventory_takes"))]
+    assert len(goal_reads) == 1, goal_reads
     return counter.count
 
 

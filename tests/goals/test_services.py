@@ -408,11 +408,11 @@ def test_home_next_step_with_check_ins(today_offset, check_in_week_offset, done,
     today = week + timedelta(days=today_offset)
     summary = services.HomeSummary(
         week_start=week, today=today, goal=object(), plan=object(), has_inventory=True,
-        entries={today: LogEntry(day=today, done=Done.YES)}, check_ins_available=True,
+        logged={today: Done.YES}, check_ins_available=True,
         check_in_week=week + timedelta(days=check_in_week_offset),
         check_in_done=done, had_plan_last_week=had_plan)
     if step == "log":
-        summary.entries = {}
+        summary.logged = {}
     assert summary.next_step == step
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cache
 
 from flask import current_app
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import Date, Integer, and_, bindparam, case, exists, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
 from wham import audit
 from wham.accounts.models import User
@@ -454,7 +455,7 @@ class HomeSummary:
     goal: Goal | None = None
     other_goals: list[Goal] = field(default_factory=list)
     plan: ActionPlan | None = None
-    entries: dict[date, LogEntry] = field(default_factory=dict)
+    logged: dict[date, Done] = field(default_factory=dict)  # this week's plan, day by day
     has_inventory: bool = False
     can_copy_last_plan: bool = False
     check_in_done: bool = False  # the check-in of check_in_week
@@ -470,7 +471,7 @@ class HomeSummary:
 
     @property
     def days_done(self) -> int:
-        return sum(1 for e in self.entries.values() if e.done == Done.YES)
+        return sum(1 for done in self.logged.values() if done == Done.YES)
 
     @property
     def check_in_is_due(self) -> bool:
@@ -478,10 +479,6 @@ class HomeSummary:
         if not self.check_ins_available or self.check_in_done:
             return False
         return self.check_in_week < self.week_start or self.today >= self.week_start + timedelta(days=5)
-
-    @property
-    def today_entry(self) -> LogEntry | None:
-        return self.entries.get(self.today)
 
     @property
     def next_step(self) -> str:
@@ -494,32 +491,49 @@ class HomeSummary:
             return "check_in"  # last week first: how did it go, then plan this week
         if self.plan is None:
             return "plan"
-        if self.today_entry is None:
+        if self.today not in self.logged:
             return "log"
         if self.check_in_is_due:
             return "check_in"
         return "keep_going"
 
 
+@cache
+def _home_statement():
+    """The participant's active goals (oldest first), each with this week's plan and its logged
+    days, the week of the goal's latest earlier plan, and whether there is a self-inventory: one
+    row per logged day, and a row of empty goal columns for someone without an active goal.
+    Built once per process; the participant and the week are bound when it runs."""
+    user_id, week = bindparam("user_id", type_=Integer), bindparam("week", type_=Date)
+    earlier = aliased(ActionPlan)
+    last_plan_week = (select(func.max(earlier.week_start))
+                      .where(earlier.goal_id == Goal.id, earlier.week_start < week)
+                      .scalar_subquery())
+    has_inventory = exists().where(InventoryTake.user_id == User.id)
+    return (select(has_inventory.label("has_inventory"), Goal,
+                   last_plan_week.label("last_plan_week"), ActionPlan, LogEntry.day, LogEntry.done)
+            .select_from(User)
+            .outerjoin(Goal, and_(Goal.user_id == User.id, Goal.status == GoalStatus.ACTIVE))
+            .outerjoin(ActionPlan, and_(ActionPlan.goal_id == Goal.id, ActionPlan.week_start == week))
+            .outerjoin(LogEntry, LogEntry.plan_id == ActionPlan.id)
+            .where(User.id == user_id)
+            .order_by(Goal.created_at, Goal.id))
+
+
 def home_summary(user: User, now: datetime) -> HomeSummary:
     week = this_week(user, now)
     summary = HomeSummary(week_start=week, today=local_today(now, user.time_zone))
-    goals = active_goals(user.id)
+    rows = db.session.execute(_home_statement(), {"user_id": user.id, "week": week}).all()
+    summary.has_inventory = bool(rows[0].has_inventory)
+    goals = list(dict.fromkeys(row.Goal for row in rows if row.Goal is not None))
     if goals:
         summary.goal, summary.other_goals = goals[0], goals[1:]
-        # This week's plan and the latest before it, in one query.
-        latest = db.session.scalars(
-            select(ActionPlan).where(ActionPlan.goal_id == summary.goal.id,
-                                     ActionPlan.week_start <= week)
-            .order_by(ActionPlan.week_start.desc()).limit(2)).all()
-        if latest and latest[0].week_start == week:
-            summary.plan = latest.pop(0)
-            summary.entries = log_entries(summary.plan.id)
-        last = latest[0] if latest else None
+        first = [row for row in rows if row.Goal is summary.goal]
+        summary.plan = first[0].ActionPlan
+        summary.logged = {row.day: row.done for row in first if row.day is not None}
+        last = first[0].last_plan_week
         summary.can_copy_last_plan = summary.plan is None and last is not None
-        summary.had_plan_last_week = last is not None and last.week_start == week - timedelta(days=7)
-    summary.has_inventory = db.session.scalar(
-        select(InventoryTake.id).where(InventoryTake.user_id == user.id).limit(1)) is not None
+        summary.had_plan_last_week = last is not None and last == week - timedelta(days=7)
     _add_check_in(summary, user, now)
     return summary
 
