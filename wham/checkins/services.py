@@ -97,10 +97,18 @@ def check_in_streak(user_id: int, current_week_start: date) -> int:
 def checked_in_weeks(user_id: int, last_week: date) -> list[date]:
     """The weeks up to `last_week` the participant checked in for, latest first (one query:
     the streak, and whether this and last week are done)."""
-    return list(db.session.scalars(
-        select(CheckIn.week_start).where(CheckIn.user_id == user_id,
-                                         CheckIn.week_start <= last_week)
-        .order_by(CheckIn.week_start.desc())))
+    return list(db.session.scalars(_checked_in_weeks_statement(),
+                                   {"user_id": user_id, "last_week": last_week}))
+
+
+@cache
+def _checked_in_weeks_statement():
+    # Built once per process: every page with the streak runs it, and building it costs more
+    # than running it. The participant and the week are bound when it runs.
+    return (select(CheckIn.week_start)
+            .where(CheckIn.user_id == bindparam("user_id", type_=Integer),
+                   CheckIn.week_start <= bindparam("last_week", type_=Date))
+            .order_by(CheckIn.week_start.desc()))
 
 
 def streak_of(weeks: list[date], current_week_start: date) -> int:
