@@ -207,6 +207,50 @@ def test_my_groups_lists_next_session(app, client):
     assert 'href="/groups"' in page  # "My groups" is in the peer specialist's navigation
 
 
+def test_my_groups_cards_in_spanish_and_after_a_wrong_code(app, client):
+    peer = make_peer_specialist(app, language="es")
+    person = make_participant(app, language="es")
+    _started_group(app, peer, [person], name="Grupo en curso", video_link="https://meet.example.org/g")
+    _started_group(app, peer, [person], weeks_ago=10, name="Grupo terminado", place=None)
+    login(client, peer)
+    page = client.get("/groups").get_data(as_text=True)
+    assert "Próxima sesión (4 de 8)" in page and "No hay más sesiones planeadas." in page
+    assert "Room 2, 10 Main St · Reunión por video" in page
+    assert page.count("Nadie necesita seguimiento.") == 2 and page.count(">Panel</a>") == 2
+    person_client = app.test_client()
+    login(person_client, person)
+    refused = post_form(person_client, "/groups/join", {"code": "NOPE123"})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 200 and "Este código no es de ningún grupo." in page
+    assert "Grupo en curso" in page and "Próxima sesión (4 de 8)" in page
+    assert "Grupo terminado" in page and "No hay más sesiones planeadas." in page
+    assert "Nadie necesita seguimiento." not in page  # the facilitators' words only
+
+
+def test_my_groups_query_count_does_not_grow_with_groups(app, client, query_counter):
+    peer, person = make_peer_specialist(app), make_participant(app)
+    person_client = app.test_client()
+    login(client, peer)
+    login(person_client, person)
+
+    def queries(c) -> tuple[int, str]:
+        c.get("/groups")  # warm up (session, caches)
+        with query_counter() as counter:
+            response = c.get("/groups")
+        assert response.status_code == 200
+        return counter.count, response.get_data(as_text=True)
+
+    _started_group(app, peer, [person], name="Group 1")
+    few = queries(client)[0], queries(person_client)[0]
+    for n in range(2, 7):
+        _started_group(app, peer, [person], name=f"Group {n}", capacity=20)
+    (peer_count, peer_page), (person_count, person_page) = queries(client), queries(person_client)
+    assert peer_page.count("Next session (4 of 8)") == person_page.count("Next session") == 6
+    # The signed-in user, the groups with their next sessions, and (facilitators) who needs
+    # a follow-up.
+    assert (peer_count, person_count) == few == (3, 2)
+
+
 def test_admin_creates_and_edits_a_group_and_moves_a_member(app, client):
     admin, peer = make_admin(app), make_peer_specialist(app, display_name="Jordan")
     login(client, admin)

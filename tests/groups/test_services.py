@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from tests.factories import make_admin, make_participant, make_peer_specialist
 from tests.groups.factories import group_details, make_group
+from wham import permissions
 from wham.accounts.models import User
 from wham.audit import AuditEvent
 from wham.extensions import db
@@ -146,7 +147,27 @@ def test_a_participant_can_be_in_several_groups(app_ctx):
     person = make_participant(app_ctx)
     make_group(app_ctx, [peer], [person], name="A")
     make_group(app_ctx, [peer], [person], name="B")
-    assert [m.group.name for m in services.memberships_of(_user(person))] == ["A", "B"]
+    groups = db.session.scalars(services.member_groups(_user(person))).all()
+    assert [g.name for g in groups] == ["A", "B"]
+
+
+def test_group_list_shows_the_next_session_that_is_not_cancelled(app_ctx):
+    peer, other_peer = make_peer_specialist(app_ctx), make_peer_specialist(app_ctx)
+    person = make_participant(app_ctx)
+    ongoing = db.session.get(Group, make_group(app_ctx, [peer], [person], name="B group").id)
+    make_group(app_ctx, [peer], [person], name="A group", start_date=date(2026, 6, 1),
+               session_count=4, now=datetime(2026, 5, 1, tzinfo=UTC))  # all sessions held
+    make_group(app_ctx, [other_peer], name="Another peer's group")
+    services.set_session_cancelled(_user(peer), ongoing.sessions[0], True, NOW)
+    # Session 3 moved before session 2: the next one is the earliest, not the lowest number.
+    services.move_session(_user(peer), ongoing.sessions[2], date(2026, 9, 16), time(18, 0), NOW)
+    rows = services.group_list(permissions.facilitated_groups(_user(peer)), NOW)
+    assert [(r.name, r.next_number) for r in rows] == [("A group", None), ("B group", 3)]
+    assert rows[1].next_starts_at == datetime(2026, 9, 16, 22, 0, tzinfo=UTC)
+    assert (rows[1].session_count, rows[1].time_zone) == (8, "America/New_York")
+    services.leave_group(_user(person), services.active_membership(rows[0].id, person.id), NOW)
+    assert [r.name for r in services.group_list(services.member_groups(_user(person)), NOW)] \
+        == ["B group"]
 
 
 def test_move_member_between_groups(app_ctx):

@@ -73,16 +73,13 @@ def _me() -> User:
 @bp.get("/groups")
 @roles_required(Role.PEER_SPECIALIST, Role.PARTICIPANT)
 def my_groups():
-    now = utcnow()
     if current_user.role == Role.PEER_SPECIALIST:
-        groups = list(db.session.scalars(facilitated_groups(current_user)))
+        groups = services.group_list(facilitated_groups(current_user), utcnow())
+        attention = follow_up.attention_by_group([g.id for g in groups])
     else:
-        groups = [m.group for m in services.memberships_of(_me())]
-    upcoming = services.next_sessions([g.id for g in groups], now)
-    attention = (follow_up.attention_by_group([g.id for g in groups])
-                 if current_user.role == Role.PEER_SPECIALIST else {})
-    return render_template("groups/my_groups.html", groups=groups, upcoming=upcoming,
-                           attention=attention, code_form=JoinCodeForm())
+        groups, attention = services.group_list(services.member_groups(_me()), utcnow()), {}
+    return render_template("groups/my_groups.html", groups=groups, attention=attention,
+                           code_form=JoinCodeForm())
 
 
 @bp.route("/groups/new", methods=["GET", "POST"])
@@ -109,9 +106,8 @@ def join_by_code():
         if group is not None:
             return redirect(url_for("groups.join", code=group.join_code))
         form.code.errors.append(_("This code doesn't match a group. Check it with your facilitator."))
-    groups = [m.group for m in services.memberships_of(_me())]
-    return render_template("groups/my_groups.html", groups=groups,
-                           upcoming=services.next_sessions([g.id for g in groups], utcnow()),
+    return render_template("groups/my_groups.html",
+                           groups=services.group_list(services.member_groups(_me()), utcnow()),
                            code_form=form)
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import cache
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, Select, bindparam, func, select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from wham import audit
@@ -191,6 +192,34 @@ def next_sessions(group_ids: list[int], now: datetime) -> dict[int, GroupSession
     return {s.group_id: s for s in rows}
 
 
+def group_list(groups: Select[tuple[Group]], now: datetime) -> list[Row]:
+    """What a list of groups shows, in one query: `groups` selects the groups (scoped, in the
+    order shown, e.g. `facilitated_groups(peer)`); each row has the group's id, name,
+    time_zone, session_count, place and video_link, and its next session that is not
+    cancelled as next_number and next_starts_at (None when no session is left)."""
+    return list(db.session.execute(groups.with_only_columns(*_group_list_columns()),
+                                   {"upcoming_from": now}))
+
+
+@cache
+def _group_list_columns() -> tuple:
+    """group_list's columns, built once (building them took longer than running the query);
+    `upcoming_from` is bound to the time from which sessions count as upcoming."""
+    def next_session_column(column):
+        # One small look-up per listed group (by its index on group_id); a join to the
+        # sessions instead lets PostgreSQL's reused plan read every group's sessions.
+        return (select(column)
+                .where(GroupSession.group_id == Group.id,
+                       GroupSession.starts_at >= bindparam("upcoming_from"),
+                       GroupSession.is_cancelled.is_(False))
+                .order_by(GroupSession.starts_at, GroupSession.number).limit(1)
+                .correlate(Group).scalar_subquery())
+
+    return (Group.id, Group.name, Group.time_zone, Group.session_count, Group.place,
+            Group.video_link, next_session_column(GroupSession.number).label("next_number"),
+            next_session_column(GroupSession.starts_at).label("next_starts_at"))
+
+
 def next_session(group: Group, now: datetime) -> GroupSession | None:
     """The group's next session that is not cancelled, from its sessions (no query once they
     are loaded, as the dashboard's roll-up loads them)."""
@@ -273,11 +302,11 @@ def move_member(actor: User, membership: Membership, target: Group, now: datetim
     return moved
 
 
-def memberships_of(person: User) -> list[Membership]:
-    return list(db.session.scalars(
-        select(Membership).join(Membership.group).options(contains_eager(Membership.group))
-        .where(Membership.user_id == person.id, Membership.left_at.is_(None))
-        .order_by(Group.name, Group.id)))
+def member_groups(person: User) -> Select[tuple[Group]]:
+    """The groups a participant is in now, by name."""
+    return (select(Group).join(Membership, Membership.group_id == Group.id)
+            .where(Membership.user_id == person.id, Membership.left_at.is_(None))
+            .order_by(Group.name, Group.id))
 
 
 def active_members(group: Group) -> list[Membership]:
