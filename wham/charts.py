@@ -1,7 +1,8 @@
 """Server-rendered SVG charts drawn in Python rather than by Jinja macros (templates/_macros/
-charts.html wraps them): a chart is hundreds of shapes, and each costs far less as an f-string
-than as a macro's loop. No inline style=: shapes use presentation attributes and the .chart-*
-classes in wham.css. Every chart has a table or text alternative next to it."""
+charts.html wraps them), and the rows of the tables behind them: a chart is hundreds of shapes,
+each far cheaper as an f-string than as a step of a macro's loop. No inline style=: shapes use
+presentation attributes and the .chart-* classes in wham.css. Every chart has a table or text
+alternative next to it."""
 from __future__ import annotations
 
 from math import floor
@@ -159,6 +160,16 @@ def sparkline(rows, chart_id: str, title: str, max_value=10, class_: str = "") -
         f'preserveAspectRatio="xMinYMid meet"><title id="{escape(chart_id)}-title">'
         f'{escape(title)}</title><line x1="1" y1="31" x2="111" y2="31" class="chart-grid" '
         f'aria-hidden="true"/>{line_marks(rows, max_value, 1, 4, 110, 27, 2.6)}</svg>')
+
+
+def table_rows(rows, missing: str = "—") -> Markup:
+    """The rows of a chart's table alternative: each row a header (text, or Markup such as a
+    link) and its cells; an empty cell (None) shows `missing`."""
+    return Markup("".join(  # noqa: S704
+        f'<tr><th scope="row">{escape(header)}</th>'
+        + "".join(f"<td>{escape(missing if cell is None else cell)}</td>" for cell in cells)
+        + "</tr>"
+        for header, *cells in rows))
 
 
 def values_text(rows, none_word: str) -> str:

@@ -11,7 +11,7 @@ from wham.accounts.models import Role
 from wham.checkins import measures, services
 from wham.checkins.forms import SUPPORT_CHOICES, check_in_form_class
 from wham.checkins.models import FlagReason, Support
-from wham.factors import get_factor
+from wham.checkins.progress_view import ProgressPage
 from wham.permissions import roles_required
 from wham.timeutil import utcnow
 
@@ -122,7 +122,5 @@ def crisis():
 @bp.route("/progress")
 @roles_required(Role.PARTICIPANT)
 def progress():
-    me = _me()
-    data = services.progress_for(me, utcnow())
-    return render_template("checkins/progress.html", progress=data, get_factor=get_factor,
-                           this_week=services.current_week(me, utcnow()))
+    data = services.progress_for(_me(), utcnow())
+    return render_template("checkins/progress.html", progress=data, page=ProgressPage(data))
