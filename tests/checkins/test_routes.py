@@ -306,3 +306,43 @@ def test_checking_in_before_the_week_is_over_says_until_when_answers_can_change(
     make_check_in(app, participant, week - timedelta(days=14))
     old = client.get(f"/check-in/{(week - timedelta(days=14)).isoformat()}").get_data(as_text=True)
     assert "This week is not over yet." not in old
+
+
+def test_the_check_in_form_reads_the_week_in_one_query_however_long_the_history(app,
+                                                                                query_counter):
+    counts = []
+    for weeks in (2, 30):
+        user = _history(app, weeks)
+        client = app.test_client()
+        login(client, user)
+        with query_counter() as counter:
+            page = client.get(f"/check-in/{this_week(user)}")  # its check-in, to change
+        assert page.status_code == 200 and 'name="stress"' in page.get_data(as_text=True)
+        counts.append(counter.count)
+    newcomer = make_participant(app)
+    make_goal(app, newcomer)
+    client = app.test_client()
+    login(client, newcomer)
+    with query_counter() as counter:
+        page = client.get(f"/check-in/{this_week(newcomer)}")  # a new one, from the log
+    assert 'checked id="days_done-0"' in page.get_data(as_text=True)
+    counts.append(counter.count)
+    # The signed-in person, then the week's check-in, plan and days done together.
+    assert counts == [2, 2, 2], counts
+
+
+def test_the_answers_are_in_each_readers_own_language(app, measures_on):
+    pages = {}
+    for language in ("es", "en", "es"):
+        client = app.test_client()
+        person = make_participant(app, language=language)
+        login(client, person)
+        pages.setdefault(language, []).append(
+            client.get(f"/check-in/{this_week(person)}").get_data(as_text=True))
+    for page in pages["es"]:
+        assert "<span>Todo el tiempo</span>" in page and "<span>Varios días</span>" in page
+        assert "All of the time" not in page and "Several days" not in page
+        assert "<legend>¿Cuántos días cumplió su plan esta semana?</legend>" in page
+    english = pages["en"][0]
+    assert "<span>All of the time</span>" in english and "<span>Several days</span>" in english
+    assert "<span>Yes, I need support now</span>" in english and "Todo el tiempo" not in english

@@ -212,6 +212,70 @@ def test_program_week_may_start_on_sunday(app, app_ctx, monkeypatch):
         services.save_check_in(user, WEEK, answers(), inside_week(user, WEEK))
 
 
+# --- what a week's check-in page starts from ------------------------------------------------------
+
+
+def _planned_goal(user, what: str, days_logged: dict[int, str] | None = None):
+    """An active goal with a plan for WEEK; `days_logged`: day of the week (0 = Monday) -> done."""
+    now = inside_week(user, WEEK)
+    goal = goals.create_goal(user, goals.GoalDraft("activity", what), now)
+    plan = goals.save_plan(user, goal, goals.PlanDraft(what, "", "mornings", 4, 8), now)
+    for day, done in (days_logged or {}).items():
+        goals.log_day(user, plan, WEEK + timedelta(days=day), done, "", False, now)
+    return goal, plan
+
+
+def test_check_in_start_without_a_goal_or_a_check_in(app, app_ctx):
+    start = services.check_in_start(_user(app).id, WEEK)
+    assert (start.check_in, start.plan, start.days_done) == (None, None, 0)
+
+
+def test_check_in_start_counts_the_days_logged_yes_in_the_first_goals_plan(app, app_ctx,
+                                                                          monkeypatch):
+    monkeypatch.setitem(app.config, "MAX_ACTIVE_GOALS", 3)
+    user = _user(app)
+    _, plan = _planned_goal(user, "Walk", {0: "yes", 1: "partly", 2: "yes", 3: "no"})
+    _planned_goal(user, "Stretch", {0: "yes", 1: "yes", 2: "yes", 3: "yes"})  # a later goal
+    start = services.check_in_start(user.id, WEEK)
+    assert start.plan.id == plan.id == goals.plan_for_week(user.id, WEEK).id
+    assert start.days_done == 2  # "partly" is not done
+    assert services.check_in_start(user.id, WEEK + timedelta(days=7)).plan is None
+
+
+def test_check_in_start_takes_no_plan_when_the_first_goal_has_none(app, app_ctx, monkeypatch):
+    monkeypatch.setitem(app.config, "MAX_ACTIVE_GOALS", 3)
+    user = _user(app)
+    goals.create_goal(user, goals.GoalDraft("sleep", "Rest"), inside_week(user, WEEK))
+    _planned_goal(user, "Walk", {0: "yes"})
+    start = services.check_in_start(user.id, WEEK)
+    assert start.plan is None and goals.plan_for_week(user.id, WEEK) is None
+    assert start.days_done == 0
+
+
+def test_check_in_start_prefers_the_number_texted_back(app, app_ctx):
+    from wham.nudges.models import TextedDaysDone
+
+    user, other = _user(app), _user(app)
+    _planned_goal(user, "Walk", {0: "yes"})
+    db.session.add_all([
+        TextedDaysDone(user_id=user.id, week_start=WEEK, days_done=5,
+                       received_at=inside_week(user, WEEK)),
+        TextedDaysDone(user_id=other.id, week_start=WEEK, days_done=7,
+                       received_at=inside_week(user, WEEK))])
+    db.session.commit()
+    assert services.check_in_start(user.id, WEEK).days_done == 5
+    assert services.check_in_start(user.id, WEEK + timedelta(days=7)).days_done == 0
+    assert services.days_done_to_prefill(user.id, WEEK) == 5
+
+
+def test_check_in_start_holds_the_weeks_own_check_in(app, app_ctx):
+    user, other = _user(app), _user(app)
+    saved = services.save_check_in(user, WEEK, answers(days_done=3), inside_week(user, WEEK))
+    services.save_check_in(other, WEEK, answers(days_done=6), inside_week(other, WEEK))
+    assert services.check_in_start(user.id, WEEK).check_in.id == saved.check_in.id
+    assert services.check_in_start(user.id, WEEK - timedelta(days=7)).check_in is None
+
+
 # --- scores and what is stored -----------------------------------------------------------------
 
 

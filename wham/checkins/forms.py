@@ -1,13 +1,17 @@
 """The weekly check-in form; PHQ-9 and GAD-7 questions are added when the program uses them."""
 from __future__ import annotations
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
+from markupsafe import Markup, escape
 from wtforms import RadioField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
 from wham.checkins import measures
 from wham.checkins.models import SHORT_TEXT_MAX, Support
 from wham.forms import WhamForm
+from wham.i18n import translate
 from wham.validators import CleanText, select_choices, strip
 
 SUPPORT_CHOICES = (
@@ -18,15 +22,60 @@ SUPPORT_CHOICES = (
 PICK_ONE = _l("Please choose one answer.")
 
 
+class AnswerButtons:
+    """A question's radio buttons, each inside its label: `<label class=..><input ..><span>
+    answer</span></label>`, with WTForms' RadioInput markup (id "<field>-<n>", its attributes in
+    its order). WTForms builds a field object per button and a Jinja loop translates and
+    escapes each answer piece by piece, and the check-in has 60 to 130 buttons: so each
+    question's buttons are written once per language (answers translated as templates' `_`
+    does) and a page only marks the chosen one. One widget per field definition, whose choices
+    do not change."""
+
+    def __init__(self) -> None:
+        # (locale, label class, field id, name, required) -> [(value, markup before and after
+        # the place of "checked")]
+        self._written: dict[tuple, list[tuple[object, str, str]]] = {}
+
+    def __call__(self, field: RadioField, label_class: str = "") -> Markup:
+        key = (get_locale(), label_class, field.id, field.name, field.flags.required)
+        buttons = self._written.get(key)
+        if buttons is None:
+            buttons = self._written[key] = self._write(field, label_class)
+        data = field.data
+        return Markup("\n    ".join(  # noqa: S704 (escaped when written)
+            f"{before}checked {after}" if value == data else before + after
+            for value, before, after in buttons))
+
+    @staticmethod
+    def _write(field: RadioField, label_class: str) -> list[tuple[object, str, str]]:
+        before = f'<label class="{escape(label_class)}"><input '
+        id_, name = escape(field.id), escape(field.name)
+        required = " required" if field.flags.required else ""
+        return [(field.coerce(choice.value), before,
+                 f'id="{id_}-{n}" name="{name}"{required} type="radio" '
+                 f'value="{escape(choice.value)}"><span>'
+                 f'{escape(_shown(choice.label) or choice.value)}</span></label>')
+                for n, choice in enumerate(field.choices)]
+
+
+def _shown(text):
+    """A label or help text as it is shown: a lazy text translated (and, as Flask-Babel's lazy
+    texts and templates' `_` are, trusted as markup), anything else as it is."""
+    return Markup(translate(text)) if isinstance(text, LazyString) else text  # noqa: S704
+
+
+def _answer_field(label, choices, **options) -> RadioField:
+    return RadioField(label, choices=choices, widget=AnswerButtons(),
+                      validators=[InputRequired(message=PICK_ONE)], **options)
+
+
 def _scale(label, low: int, high: int, description=None) -> RadioField:
-    return RadioField(label, description=description, coerce=int,
-                      choices=select_choices((n, str(n)) for n in range(low, high + 1)),
-                      validators=[InputRequired(message=PICK_ONE)])
+    return _answer_field(label, select_choices((n, str(n)) for n in range(low, high + 1)),
+                         description=description, coerce=int)
 
 
 def _item(label, answers) -> RadioField:
-    return RadioField(label, coerce=int, choices=select_choices(answers),
-                      validators=[InputRequired(message=PICK_ONE)])
+    return _answer_field(label, select_choices(answers), coerce=int)
 
 
 def _short_text(label, description) -> TextAreaField:
@@ -45,11 +94,18 @@ class CheckInForm(WhamForm):
     barriers = _short_text(_l("What got in the way?"), _l("Optional. A few words are enough."))
     confidence_next = _scale(_l("How sure are you that you can do next week's plan?"), 0, 10,
                              _l("0 means not at all sure, 10 means completely sure."))
-    support = RadioField(_l("Would you like support from your peer specialist?"),
-                         choices=select_choices(SUPPORT_CHOICES), default=Support.NONE.value,
-                         validators=[InputRequired(message=PICK_ONE)])
+    support = _answer_field(_l("Would you like support from your peer specialist?"),
+                            select_choices(SUPPORT_CHOICES), default=Support.NONE.value)
 
     measure_prefixes: tuple[str, ...] = ("who5",)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A question's words are shown once or twice and tested for being there: translated
+        # once here, through the request's catalog, rather than by Flask-Babel's lazy strings
+        # at every use (their look-up costs more than the rest of a question's markup).
+        for f in self:
+            f.label.text, f.description = _shown(f.label.text), _shown(f.description)
 
     def answers_of(self, prefix: str) -> list[int] | None:
         if prefix not in self.measure_prefixes:

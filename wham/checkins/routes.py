@@ -44,12 +44,10 @@ def check_in():
 @bp.route("/check-in/<week>", methods=["GET", "POST"])
 @roles_required(Role.PARTICIPANT)
 def week(week: str):
-    from wham.goals import services as goals
-
     me, now = _me(), utcnow()
     week_start = _week_from_url(week)
-    existing = services.check_in_for_week(me.id, week_start)
-    plan = goals.plan_for_week(me.id, week_start)
+    start = services.check_in_start(me.id, week_start)
+    existing, plan = start.check_in, start.plan
     context = {"week_start": week_start, "week_end": week_start + timedelta(days=6),
                "plan": plan, "check_in": existing, "measures": measures,
                "support_choices": dict(SUPPORT_CHOICES),
@@ -67,7 +65,7 @@ def week(week: str):
                                     existing.measure_answers()[prefix] or [], strict=False):
                 field.data = value
     elif not form.is_submitted():
-        form.days_done.data = services.days_done_to_prefill(me.id, week_start, plan)
+        form.days_done.data = start.days_done
     if form.validate_on_submit():
         answers = services.CheckInAnswers(
             days_done=form.days_done.data, who5=form.answers_of("who5"), stress=form.stress.data,

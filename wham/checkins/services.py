@@ -6,6 +6,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import cache
+from typing import TYPE_CHECKING
 
 from flask import current_app
 from sqlalchemy import Date, Integer, and_, bindparam, exists, func, literal, null, or_, select, union_all
@@ -17,6 +18,9 @@ from wham.checkins.models import CheckIn, Flag, FlagReason, Support
 from wham.database import write_again_if_raced
 from wham.extensions import db
 from wham.timeutil import local_to_utc, participant_week_start
+
+if TYPE_CHECKING:
+    from wham.goals.models import ActionPlan
 
 # A week's check-in stays open this long after the week ends, then it is read-only.
 GRACE_DAYS = 2
@@ -311,22 +315,54 @@ def change_days_done(user: User, check_in: CheckIn, days_done: int, now: datetim
     db.session.commit()
 
 
-_UNREAD = object()
+@dataclass(frozen=True)
+class CheckInStart:
+    """What a week's check-in page starts from."""
+
+    check_in: CheckIn | None  # the week's saved check-in, if there is one
+    plan: ActionPlan | None  # the week's plan, as goals.plan_for_week finds it
+    # What a new check-in's days done starts at: the number the participant texted back to the
+    # week's reminder, else the days logged "yes" in the plan.
+    days_done: int
 
 
-def days_done_to_prefill(user_id: int, week_start: date, plan=_UNREAD) -> int:
-    """What a new check-in's days done starts at: the number the participant texted back to
-    the week's reminder, else the days marked done in their goal log. `plan`: the week's plan
-    (goals.plan_for_week, None for no plan) when the caller has read it already."""
-    from wham.goals import services as goals
-    from wham.nudges.services import texted_days_done
+def check_in_start(user_id: int, week_start: date) -> CheckInStart:
+    """The week's check-in, plan and days done to start a new check-in with, in one query."""
+    check_in, plan, texted, logged = db.session.execute(
+        _check_in_start_statement(), {"user_id": user_id, "week": week_start}).one()
+    return CheckInStart(check_in, plan, texted if texted is not None else logged)
 
-    texted = texted_days_done(user_id, week_start)
-    if texted is not None:
-        return texted
-    if plan is _UNREAD:
-        return goals.days_done_in_week(user_id, week_start)
-    return goals.days_done_in_plan(plan)
+
+def days_done_to_prefill(user_id: int, week_start: date) -> int:
+    """What a new check-in's days done starts at (see CheckInStart)."""
+    return check_in_start(user_id, week_start).days_done
+
+
+@cache
+def _check_in_start_statement():
+    """One row: the participant's check-in of the week, the plan of their first active goal
+    for the week (goals oldest first, as goals.plan_for_week), the days they texted back and
+    the days logged "yes" in that plan; a part that does not exist comes back empty. Built
+    once per process: building it costs more than running it; the participant and week are
+    bound when it runs."""
+    from wham.goals.models import ActionPlan, Done, Goal, GoalStatus, LogEntry
+    from wham.nudges.models import TextedDaysDone
+
+    user_id, week = bindparam("user_id", type_=Integer), bindparam("week", type_=Date)
+    logged_yes = (select(func.count(LogEntry.id))
+                  .where(LogEntry.plan_id == ActionPlan.id, LogEntry.done == Done.YES)
+                  .scalar_subquery())
+    return (select(CheckIn, ActionPlan, TextedDaysDone.days_done, logged_yes)
+            .select_from(User)
+            .outerjoin(CheckIn, and_(CheckIn.user_id == User.id, CheckIn.week_start == week))
+            .outerjoin(TextedDaysDone, and_(TextedDaysDone.user_id == User.id,
+                                            TextedDaysDone.week_start == week))
+            .outerjoin(Goal, and_(Goal.user_id == User.id, Goal.status == GoalStatus.ACTIVE))
+            .outerjoin(ActionPlan, and_(ActionPlan.goal_id == Goal.id,
+                                        ActionPlan.week_start == week))
+            .where(User.id == user_id)
+            .order_by(Goal.created_at, Goal.id)
+            .limit(1))
 
 
 # How long one crisis-text flag stands for more texts like it while nobody has seen it yet.
