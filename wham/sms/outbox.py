@@ -7,9 +7,10 @@ import time as clock
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from flask import current_app
-from sqlalchemy import case, func, select, update
+from sqlalchemy import Select, bindparam, case, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from wham import audit
@@ -362,35 +363,44 @@ def apply_status_callback(provider_sid: str, status: str, error_code: str | None
 
 
 def delivery_statistics(now: datetime, days: int = 7) -> dict:
-    since = now - timedelta(days=days)
+    by_kind_status, recent_failures, counts = _statistics_queries()
+    period = {"since": now - timedelta(days=days)}
+    table: dict[SmsKind, dict[OutboxStatus, int]] = {}
+    for kind, status, count in db.session.execute(by_kind_status, period):
+        table.setdefault(kind, {})[status] = count
+    failures = db.session.execute(recent_failures, period).all()
+    waiting, opted_out, opted_out_recent, invalid = db.session.execute(counts, period).one()
+    return {"by_kind": table, "kinds": list(SmsKind), "statuses": list(OutboxStatus),
+            "waiting": waiting, "failures": failures, "opted_out": opted_out,
+            "opted_out_recent": opted_out_recent, "invalid": invalid, "days": days}
+
+
+@cache
+def _statistics_queries() -> tuple[Select, Select, Select]:
+    """delivery_statistics' three queries, built once (building them took longer than the
+    database took to answer them); `since` is bound to the start of the period."""
+    since = bindparam("since", type_=OutboxMessage.created_at.type)
     # count(*), not count(id): the kind, status and creation time are all in one index
     # (ix_sms_outbox_created_kind_status), so PostgreSQL never reads the rows themselves.
-    by_kind_status = db.session.execute(
-        select(OutboxMessage.kind, OutboxMessage.status, func.count())
-        .where(OutboxMessage.created_at >= since)
-        .group_by(OutboxMessage.kind, OutboxMessage.status)).all()
-    table: dict[SmsKind, dict[OutboxStatus, int]] = {}
-    for kind, status, count in by_kind_status:
-        table.setdefault(kind, {})[status] = count
-    failures = db.session.execute(
+    by_kind_status = (select(OutboxMessage.kind, OutboxMessage.status, func.count())
+                      .where(OutboxMessage.created_at >= since)
+                      .group_by(OutboxMessage.kind, OutboxMessage.status))
+    recent_failures = (
         select(OutboxMessage.id, OutboxMessage.kind, OutboxMessage.status,
                OutboxMessage.error_code, OutboxMessage.updated_at, OutboxMessage.attempts)
         .where(OutboxMessage.status.in_((OutboxStatus.FAILED, OutboxStatus.UNDELIVERED)),
                OutboxMessage.updated_at >= since)
-        .order_by(OutboxMessage.updated_at.desc()).limit(20)).all()
+        .order_by(OutboxMessage.updated_at.desc()).limit(20))
     # The messages waiting and the three counts of numbers (one pass over them) in one query.
     waiting = (select(func.count()).select_from(OutboxMessage)
                .where(OutboxMessage.status.in_((OutboxStatus.QUEUED, OutboxStatus.SENDING)))
                .scalar_subquery())
-    waiting, opted_out, opted_out_recent, invalid = db.session.execute(select(
-        waiting,
-        func.count(case((SmsContact.opted_out_at.is_not(None), 1))),
-        func.count(case((SmsContact.opted_out_at >= since, 1))),
-        func.count(case((SmsContact.invalid_at.is_not(None), 1))))
-        .select_from(SmsContact)).one()
-    return {"by_kind": table, "kinds": list(SmsKind), "statuses": list(OutboxStatus),
-            "waiting": waiting, "failures": failures, "opted_out": opted_out,
-            "opted_out_recent": opted_out_recent, "invalid": invalid, "days": days}
+    counts = select(waiting,
+                    func.count(case((SmsContact.opted_out_at.is_not(None), 1))),
+                    func.count(case((SmsContact.opted_out_at >= since, 1))),
+                    func.count(case((SmsContact.invalid_at.is_not(None), 1)))
+                    ).select_from(SmsContact)
+    return by_kind_status, recent_failures, counts
 
 
 __all__ = ["FINAL_STATUSES", "Pacer", "SendReport", "apply_status_callback",
