@@ -3,14 +3,14 @@ end (`active_goals`, `plan_for_week`, `days_done_in_week`, `plans_between`) are 
 check-ins and progress; the bulk ones after them (`first_active_goals`, ...) by the dashboard."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta
 from functools import cache
 
 from flask import current_app
 from sqlalchemy import Date, Integer, and_, bindparam, case, exists, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm import selectinload
 
 from wham import audit
 from wham.accounts.models import User
@@ -446,15 +446,44 @@ def active_goals_by_factor(user_ids: list[int]) -> list[tuple[str, int]]:
 # --- the participant's home page --------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class HomeGoal:
+    """An active goal as home and the printable summary show it, read without the ORM."""
+
+    id: int
+    factor: str
+    second_factor: str | None
+    what: str
+    why: str
+    target_date: date | None
+    milestones: str
+
+    # The goal's own readings of its areas and small steps.
+    factors = Goal.factors
+    milestone_lines = Goal.milestone_lines
+
+
+@dataclass(frozen=True)
+class HomePlan:
+    """This week's plan of the goal, as home and the printable summary show it."""
+
+    id: int
+    what: str
+    how_much: str
+    when: str
+    days_planned: int
+    confidence: int
+
+
 @dataclass
 class HomeSummary:
     """What the participant's home page shows, gathered in a fixed number of queries."""
 
     week_start: date
     today: date
-    goal: Goal | None = None
-    other_goals: list[Goal] = field(default_factory=list)
-    plan: ActionPlan | None = None
+    goal: HomeGoal | None = None
+    other_goals: list[HomeGoal] = field(default_factory=list)
+    plan: HomePlan | None = None
     logged: dict[date, Done] = field(default_factory=dict)  # this week's plan, day by day
     has_inventory: bool = False
     can_copy_last_plan: bool = False
@@ -498,26 +527,40 @@ class HomeSummary:
         return "keep_going"
 
 
+_GOAL_COLUMNS = [f.name for f in fields(HomeGoal)]
+_PLAN_COLUMNS = [f.name for f in fields(HomePlan)]
+# Where HomeGoal's and HomePlan's fields are in a row of _home_statement.
+_GOAL_AT = slice(4, 4 + len(_GOAL_COLUMNS))
+_PLAN_AT = slice(4 + len(_GOAL_COLUMNS), None)
+
+
 @cache
 def _home_statement():
     """The participant's active goals (oldest first), each with this week's plan and its logged
     days, the week of the goal's latest earlier plan, and whether there is a self-inventory: one
     row per logged day, and a row of empty goal columns for someone without an active goal.
-    Built once per process; the participant and the week are bound when it runs."""
+    Rows are has_inventory, last_plan_week, day, done, then HomeGoal's and HomePlan's fields.
+    Table columns, not ORM objects: the page only reads them. Built once per process; the
+    participant and the week are bound when it runs."""
+    users, goals, plans = User.__table__, Goal.__table__, ActionPlan.__table__
+    entries, takes, earlier = LogEntry.__table__, InventoryTake.__table__, plans.alias()
     user_id, week = bindparam("user_id", type_=Integer), bindparam("week", type_=Date)
-    earlier = aliased(ActionPlan)
-    last_plan_week = (select(func.max(earlier.week_start))
-                      .where(earlier.goal_id == Goal.id, earlier.week_start < week)
+    last_plan_week = (select(func.max(earlier.c.week_start))
+                      .where(earlier.c.goal_id == goals.c.id, earlier.c.week_start < week)
                       .scalar_subquery())
-    has_inventory = exists().where(InventoryTake.user_id == User.id)
-    return (select(has_inventory.label("has_inventory"), Goal,
-                   last_plan_week.label("last_plan_week"), ActionPlan, LogEntry.day, LogEntry.done)
-            .select_from(User)
-            .outerjoin(Goal, and_(Goal.user_id == User.id, Goal.status == GoalStatus.ACTIVE))
-            .outerjoin(ActionPlan, and_(ActionPlan.goal_id == Goal.id, ActionPlan.week_start == week))
-            .outerjoin(LogEntry, LogEntry.plan_id == ActionPlan.id)
-            .where(User.id == user_id)
-            .order_by(Goal.created_at, Goal.id))
+    goal_columns = [goals.c[name] for name in _GOAL_COLUMNS]
+    plan_columns = [plans.c[name] for name in _PLAN_COLUMNS]
+    goal_columns[0], plan_columns[0] = goals.c.id.label("goal_id"), plans.c.id.label("plan_id")
+    return (select(exists().where(takes.c.user_id == users.c.id).label("has_inventory"),
+                   last_plan_week.label("last_plan_week"), entries.c.day, entries.c.done,
+                   *goal_columns, *plan_columns)
+            .select_from(
+                users.outerjoin(goals, and_(goals.c.user_id == users.c.id,
+                                            goals.c.status == GoalStatus.ACTIVE))
+                .outerjoin(plans, and_(plans.c.goal_id == goals.c.id, plans.c.week_start == week))
+                .outerjoin(entries, entries.c.plan_id == plans.c.id))
+            .where(users.c.id == user_id)
+            .order_by(goals.c.created_at, goals.c.id))
 
 
 def home_summary(user: User, now: datetime) -> HomeSummary:
@@ -525,12 +568,17 @@ def home_summary(user: User, now: datetime) -> HomeSummary:
     summary = HomeSummary(week_start=week, today=local_today(now, user.time_zone))
     rows = db.session.execute(_home_statement(), {"user_id": user.id, "week": week}).all()
     summary.has_inventory = bool(rows[0].has_inventory)
-    goals = list(dict.fromkeys(row.Goal for row in rows if row.Goal is not None))
-    if goals:
-        summary.goal, summary.other_goals = goals[0], goals[1:]
-        first = [row for row in rows if row.Goal is summary.goal]
-        summary.plan = first[0].ActionPlan
-        summary.logged = {row.day: row.done for row in first if row.day is not None}
+    rows_by_goal: dict[int, list] = {}  # oldest goal first
+    for row in rows:
+        if row.goal_id is not None:
+            rows_by_goal.setdefault(row.goal_id, []).append(row)
+    if rows_by_goal:
+        first, *others = rows_by_goal.values()
+        summary.goal = HomeGoal(*first[0][_GOAL_AT])
+        summary.other_goals = [HomeGoal(*other[0][_GOAL_AT]) for other in others]
+        if first[0].plan_id is not None:
+            summary.plan = HomePlan(*first[0][_PLAN_AT])
+            summary.logged = {row.day: row.done for row in first if row.day is not None}
         last = first[0].last_plan_week
         summary.can_copy_last_plan = summary.plan is None and last is not None
         summary.had_plan_last_week = last is not None and last == week - timedelta(days=7)
