@@ -3,12 +3,13 @@ and response headers (CSP without inline script, no framing, no caching of priva
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, flash, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
-from sqlalchemy import select
+from sqlalchemy import String, bindparam, select
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from wham.accounts.models import User
@@ -41,7 +42,14 @@ def safe_next_url(target: str | None) -> str | None:
 
 @login_manager.user_loader
 def _load_user(session_token: str) -> User | None:
-    return db.session.scalar(select(User).where(User.session_token == session_token))
+    return db.session.scalar(_user_by_session_token(), {"token": session_token})
+
+
+@cache
+def _user_by_session_token():
+    # Every signed-in page runs it first: built once per process (building the statement
+    # took longer than the database took to answer it), the token bound at each request.
+    return select(User).where(User.session_token == bindparam("token", type_=String))
 
 
 def start_session(now: datetime) -> None:
