@@ -14,6 +14,7 @@ from wham.audit import AuditEvent
 from wham.checkins import services
 from wham.checkins.models import CheckIn, Flag, FlagReason, Support
 from wham.extensions import db
+from wham.factors import FACTOR_CODES
 from wham.goals import services as goals
 from wham.groups import flags as follow_up
 
@@ -475,3 +476,49 @@ def test_progress_starts_at_the_first_active_week(app, app_ctx):
     assert later[0].week_start == WEEK - timedelta(days=7) and len(later) == 10
     much_later = services.progress_for(user, now + timedelta(weeks=20)).weeks
     assert not any(w.checked_in for w in much_later)  # only the last 12 weeks are charted
+
+
+def test_progress_reads_the_oldest_goals_plan_the_check_in_and_the_logged_days(app, app_ctx):
+    from tests.goals.factories import add_history, make_goal
+    from wham.goals.models import ActionPlan, Goal
+
+    user = _user(app)
+    now = inside_week(user, WEEK)
+    older = make_goal(app, user, plan=False, now=now)
+    add_history(app, user, older.id, WEEK, 2)  # 4 days planned, 3 logged "yes", each week
+    # A second, newer goal, made directly: the service allows one active goal at a time.
+    newer = Goal(user_id=user.id, factor="sleep", what="Sleep more")
+    db.session.add(newer)
+    db.session.flush()
+    db.session.add(ActionPlan(goal_id=newer.id, user_id=user.id, week_start=WEEK - timedelta(days=7),
+                              what="Bed by 11", how_much="every night", when="at night",
+                              days_planned=6, confidence=2, low_confidence_acknowledged=True))
+    db.session.commit()
+    monday = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)  # last week is still open
+    services.save_check_in(user, WEEK - timedelta(days=7), answers(days_done=2), monday)
+    weeks = services.progress_for(user, now).weeks
+    two_ago, last, this = weeks[-3:]
+    assert (two_ago.days_planned, two_ago.days_done, two_ago.checked_in) == (4, 3, False)
+    assert two_ago.plan_confidence == 7  # add_history: 5 + n % 5 for the week n weeks ago
+    assert (last.days_planned, last.plan_confidence) == (4, 6)  # the older goal's plan
+    assert (last.days_done, last.checked_in) == (2, True)  # the check-in's, not the log's 3
+    assert this.days_planned is None and not this.checked_in
+
+
+def test_progress_compares_the_first_and_latest_self_inventory(app, app_ctx):
+    from tests.goals.factories import make_inventory
+
+    user = _user(app)
+    now = inside_week(user, WEEK)
+    assert services.progress_for(user, now).inventory == []
+    first = now - timedelta(days=60)
+    make_inventory(app, user, rating=2, now=first)
+    once = services.progress_for(user, now)
+    assert once.first_take_at == once.latest_take_at == first
+    assert {(p.first, p.latest) for p in once.inventory} == {(2, 2)}
+    make_inventory(app, user, rating=3, now=now - timedelta(days=30))
+    make_inventory(app, user, rating=5, now=now - timedelta(days=1))
+    progress = services.progress_for(user, now)
+    assert (progress.first_take_at, progress.latest_take_at) == (first, now - timedelta(days=1))
+    assert [p.factor for p in progress.inventory] == list(FACTOR_CODES)
+    assert {(p.first, p.latest) for p in progress.inventory} == {(2, 5)}

@@ -9,7 +9,20 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 from flask import current_app
-from sqlalchemy import Date, Integer, and_, bindparam, exists, func, literal, null, or_, select, union_all
+from sqlalchemy import (
+    Date,
+    Integer,
+    and_,
+    bindparam,
+    cast,
+    exists,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+)
 
 from wham import audit
 from wham.accounts.models import User
@@ -421,45 +434,66 @@ class Progress:
 
 def progress_for(user: User, now: datetime, weeks: int = PROGRESS_WEEKS) -> Progress:
     """The last `weeks` weeks (up to this week) and the inventory's first and latest take, in
-    two queries however long the history is."""
+    one query however long the history is."""
+    from wham.factors import FACTOR_CODES
+
     last = current_week(user, now)
     first = last - timedelta(days=7 * (weeks - 1))
     points = {first + timedelta(days=7 * n): WeekPoint(first + timedelta(days=7 * n))
               for n in range(weeks)}
     seen_plan: set[date] = set()
-    rows = db.session.execute(_progress_weeks_statement(),
-                              {"user_id": user.id, "first": first, "last": last})
-    for kind, week, a, b, c, _goal_id in rows:
+    takes: dict[str, tuple[datetime, dict[str, int]]] = {}  # "first_take" and "latest_take"
+    # Core rows on the session's connection: nothing here is changed, so no ORM objects.
+    rows = db.session.connection().execute(
+        _progress_statement(), {"user_id": user.id, "first": first, "last": last})
+    for kind, week, n1, n2, n3, _goal_id, factor, taken_at in rows:
+        if kind in ("first_take", "latest_take"):
+            ratings = takes.setdefault(kind, (taken_at, {}))[1]
+            if factor is not None:
+                ratings[factor] = n1
+            continue
         point = points.get(week)
         if point is None:  # a week start from before the program changed its first weekday
             continue
         if kind == "check_in":
             point.checked_in = True
-            point.days_done, point.confidence_next, point.wellbeing = a, b, c
+            point.days_done, point.confidence_next, point.wellbeing = n1, n2, n3
         elif week not in seen_plan:  # the oldest goal's plan stands for the week
             seen_plan.add(week)
-            point.days_planned, point.plan_confidence = a, b
-            if not point.checked_in:  # the check-in's days done, when there is one
-                point.days_done = c
+            point.days_planned, point.plan_confidence = n1, n2
+            if not point.checked_in:  # else the check-in's days done
+                point.days_done = n3
     progress = Progress(weeks=_from_first_active_week(list(points.values())), inventory=[])
-    _add_inventory(progress, user.id)
+    if takes:
+        (first_at, before), (latest_at, after) = takes["first_take"], takes["latest_take"]
+        progress.first_take_at, progress.latest_take_at = first_at, latest_at
+        progress.inventory = [InventoryPoint(code, before[code], after[code])
+                              for code in FACTOR_CODES if code in before and code in after]
     return progress
 
 
 @cache
-def _progress_weeks_statement():
-    """The participant's plans between two weeks (any goal, oldest goal first), each with its
-    days logged "yes", and their check-ins, in one query. Rows are (kind, week, then for a
-    "plan" days planned, confidence, days done, goal; for a "check_in" days done, confidence
-    for the next week, wellbeing). Built once per process, as building it costs more than
-    running it; the participant and the weeks are bound when it runs."""
-    from wham.goals.models import ActionPlan, Done, LogEntry
+def _progress_statement():
+    """Everything the progress page shows, in one query, as rows of (kind, week, three
+    numbers, goal, factor, taken at):
+    - "plan": a week's plan of any goal (oldest goal first): days planned, confidence and the
+      days logged "yes";
+    - "check_in": a week's check-in: days done, confidence for the next week, wellbeing;
+    - "first_take", "latest_take": a rating (factor, rating, when taken) of the participant's
+      first and latest self-inventory, the same take for both when there is one.
+    Built once per process, as building it costs more than running it; the participant and
+    the first and last weeks are bound when it runs."""
+    from wham.goals.models import ActionPlan, Done, InventoryRating, InventoryTake, LogEntry
 
     user_id = bindparam("user_id", type_=Integer)
     first, last = bindparam("first", type_=Date), bindparam("last", type_=Date)
+    # The first part gives the union its column types (PostgreSQL reads a bare NULL as text),
+    # so its empty columns are typed.
+    no_factor = cast(null(), InventoryRating.factor.type)
+    no_time = cast(null(), InventoryTake.taken_at.type)
     plans = (select(literal("plan").label("kind"), ActionPlan.week_start,
-                    ActionPlan.days_planned, ActionPlan.confidence,
-                    func.count(LogEntry.id), ActionPlan.goal_id)
+                    ActionPlan.days_planned, ActionPlan.confidence, func.count(LogEntry.id),
+                    ActionPlan.goal_id, no_factor.label("factor"), no_time.label("taken_at"))
              .outerjoin(LogEntry, and_(LogEntry.plan_id == ActionPlan.id,
                                        LogEntry.done == Done.YES))
              .where(ActionPlan.user_id == user_id, ActionPlan.week_start >= first,
@@ -467,11 +501,19 @@ def _progress_weeks_statement():
              .group_by(ActionPlan.id, ActionPlan.week_start, ActionPlan.goal_id,
                        ActionPlan.days_planned, ActionPlan.confidence))
     check_ins = (select(literal("check_in"), CheckIn.week_start, CheckIn.days_done,
-                        CheckIn.confidence_next, CheckIn.who5_score, null())
+                        CheckIn.confidence_next, CheckIn.who5_score, null(), null(), null())
                  .where(CheckIn.user_id == user_id, CheckIn.week_start >= first,
                         CheckIn.week_start <= last))
-    both = union_all(plans, check_ins).subquery()
-    return select(both).order_by(both.c.goal_id)
+    takes = select(InventoryTake.id).where(InventoryTake.user_id == user_id)
+    first_take = takes.order_by(InventoryTake.taken_at, InventoryTake.id).limit(1)
+    latest_take = takes.order_by(InventoryTake.taken_at.desc(), InventoryTake.id.desc()).limit(1)
+    ratings = [select(literal(kind), null(), InventoryRating.rating, null(), null(), null(),
+                      InventoryRating.factor, InventoryTake.taken_at)
+               .outerjoin(InventoryRating, InventoryRating.take_id == InventoryTake.id)
+               .where(InventoryTake.id == take.scalar_subquery())
+               for kind, take in (("first_take", first_take), ("latest_take", latest_take))]
+    everything = union_all(plans, check_ins, *ratings).subquery()
+    return select(everything).order_by(everything.c.goal_id)
 
 
 def _from_first_active_week(weeks: list[WeekPoint]) -> list[WeekPoint]:
@@ -480,38 +522,3 @@ def _from_first_active_week(weeks: list[WeekPoint]) -> list[WeekPoint]:
     first = next((n for n, w in enumerate(weeks)
                   if w.checked_in or w.days_planned is not None), len(weeks))
     return weeks[min(first, max(0, len(weeks) - MIN_CHART_WEEKS)):]
-
-
-def _add_inventory(progress: Progress, user_id: int) -> None:
-    from wham.factors import FACTOR_CODES
-
-    rows = db.session.execute(_first_and_latest_inventory_statement(), {"user_id": user_id}).all()
-    if not rows:
-        return
-    takes: dict[int, tuple[datetime, dict[str, int]]] = {}
-    for take_id, taken_at, factor, rating in rows:
-        ratings = takes.setdefault(take_id, (taken_at, {}))[1]
-        if factor is not None:
-            ratings[factor] = rating
-    (first_at, before), (latest_at, after) = list(takes.values())[0], list(takes.values())[-1]
-    progress.first_take_at, progress.latest_take_at = first_at, latest_at
-    progress.inventory = [InventoryPoint(code, before[code], after[code])
-                          for code in FACTOR_CODES if code in before and code in after]
-
-
-@cache
-def _first_and_latest_inventory_statement():
-    """The participant's first and latest self-inventory takes' ratings, with when each was
-    taken, in one query (built once per process; the participant is bound when it runs)."""
-    from wham.goals.models import InventoryRating, InventoryTake
-
-    ordered = select(InventoryTake.id).where(
-        InventoryTake.user_id == bindparam("user_id", type_=Integer))
-    first_id = ordered.order_by(InventoryTake.taken_at, InventoryTake.id).limit(1)
-    latest_id = ordered.order_by(InventoryTake.taken_at.desc(), InventoryTake.id.desc()).limit(1)
-    return (select(InventoryTake.id, InventoryTake.taken_at, InventoryRating.factor,
-                   InventoryRating.rating)
-            .outerjoin(InventoryRating, InventoryRating.take_id == InventoryTake.id)
-            .where(or_(InventoryTake.id == first_id.scalar_subquery(),
-                       InventoryTake.id == latest_id.scalar_subquery()))
-            .order_by(InventoryTake.taken_at, InventoryTake.id, InventoryRating.id))
