@@ -499,6 +499,11 @@ class HomeSummary:
         return week_days(self.week_start)
 
     @property
+    def week_logged(self) -> list[tuple[date, Done | None]]:
+        """Each day of the week with what was logged for it (None: nothing yet)."""
+        return [(day, self.logged.get(day)) for day in self.week_days]
+
+    @property
     def days_done(self) -> int:
         return sum(1 for done in self.logged.values() if done == Done.YES)
 
