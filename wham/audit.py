@@ -3,11 +3,12 @@ and each action's name in plain words."""
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from flask import has_request_context, request
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, ForeignKey, String, event, insert, literal, select
+from sqlalchemy import JSON, ForeignKey, String, bindparam, event, insert, select
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
 
 from wham.database import UTCDateTime
@@ -155,16 +156,30 @@ def record_for_each(
               "ip_address": request.remote_addr if has_request_context() else None,
               "details": details}
     if subjects:
-        # INSERT ... SELECT over the subjects' ids: one short statement with the shared values
-        # sent once (a multi-row VALUES would send every value once per subject).
-        from wham.accounts.models import User
-
-        columns = AuditEvent.__table__.c
-        shared = [literal(value, columns[name].type).label(name) for name, value in common.items()]
-        db.session.execute(insert(AuditEvent).from_select(
-            [*common, "subject_id"],
-            select(*shared, User.id).where(User.id.in_(sorted({s.id for s in subjects})))))
+        db.session.execute(_insert_for_each_subject(),
+                           {**{f"shared_{name}": value for name, value in common.items()},
+                            "subject_ids": sorted({s.id for s in subjects})})
     return len(subjects)
+
+
+_SHARED_COLUMNS = ("occurred_at", "actor_id", "action", "object_type", "object_id", "ip_address",
+                   "details")
+
+
+@cache
+def _insert_for_each_subject():
+    # INSERT ... SELECT over the subjects' ids: one short statement with the shared values
+    # sent once (a multi-row VALUES would send every value once per subject). Built once per
+    # process; the values and the id list are bound at each use.
+    from wham.accounts.models import User
+
+    columns = AuditEvent.__table__.c
+    shared = [bindparam(f"shared_{name}", type_=columns[name].type).label(name)
+              for name in _SHARED_COLUMNS]
+    # The table, not the mapped class: with parameters, an ORM insert would be a bulk insert.
+    return insert(AuditEvent.__table__).from_select(
+        [*_SHARED_COLUMNS, "subject_id"],
+        select(*shared, User.id).where(User.id.in_(bindparam("subject_ids", expanding=True))))
 
 
 class AuditLogIsAppendOnly(RuntimeError):

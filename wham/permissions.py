@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
+from functools import cache, wraps
 from typing import ParamSpec, TypeVar
 
 from flask import abort
 from flask_login import current_user, login_required
-from sqlalchemy import Select, select
+from sqlalchemy import Integer, Select, bindparam, select
 
 from wham.accounts.models import Role, User
 from wham.extensions import db
@@ -112,15 +112,23 @@ def load_group_for(user: User, group_id: int):
 
 def load_facilitated_group(user: User, group_id: int):
     """A group only its facilitators may work in (attendance, session notes, 1:1 notes)."""
-    from wham.groups.models import Group, GroupFacilitator
-
     # One query: the group, only when this peer specialist is among its facilitators.
-    group = db.session.scalar(select(Group).where(
-        Group.id == group_id, Group.facilitator_links.any(GroupFacilitator.user_id == user.id))
-    ) if user.role == Role.PEER_SPECIALIST else None
+    group = db.session.scalar(_facilitated_group_statement(),
+                              {"group_id": group_id, "user_id": user.id}
+                              ) if user.role == Role.PEER_SPECIALIST else None
     if group is None:
         abort(404)
     return group
+
+
+@cache
+def _facilitated_group_statement():
+    # Built once per process: every facilitator's group page runs it first.
+    from wham.groups.models import Group, GroupFacilitator
+
+    return select(Group).where(
+        Group.id == bindparam("group_id", type_=Integer),
+        Group.facilitator_links.any(GroupFacilitator.user_id == bindparam("user_id", type_=Integer)))
 
 
 def load_group_session_for(user: User, group_id: int, session_id: int):

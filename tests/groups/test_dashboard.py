@@ -241,6 +241,14 @@ def test_dashboard_shows_crisis_first_in_words_and_audits_each_member_shown(app,
         viewed = db.session.execute(select(AuditEvent.actor_id, AuditEvent.subject_id)
                                     .where(AuditEvent.action == "group.dashboard_viewed")).all()
     assert sorted(viewed) == sorted([(peer.id, ann.id), (peer.id, ben.id)])
+    with app.app_context():
+        shared = {(t, i, str(d), ip, at) for t, i, d, ip, at in db.session.execute(
+            select(AuditEvent.object_type, AuditEvent.object_id, AuditEvent.details,
+                   AuditEvent.ip_address, AuditEvent.occurred_at)
+            .where(AuditEvent.action == "group.dashboard_viewed"))}
+    [(object_type, object_id, details, ip_address, occurred_at)] = shared
+    assert (object_type, object_id, details, ip_address) == ("Group", group.id, "{}", "127.0.0.1")
+    assert abs(occurred_at - utcnow()) < timedelta(minutes=1)
 
 
 def test_dashboard_shows_the_flags_the_scheduler_raised_and_raises_none_itself(app, client):

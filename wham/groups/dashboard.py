@@ -11,13 +11,15 @@ import enum
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cache
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import Integer, and_, bindparam, case, func, or_, select
 
 from wham import audit
 from wham.accounts.models import User
 from wham.checkins import services as checkins
 from wham.checkins.models import CheckIn, Flag
+from wham.database import UTCDateTime
 from wham.exports import csv_text
 from wham.extensions import db
 from wham.goals.services import (
@@ -161,19 +163,26 @@ def _status(member: follow_up.MemberFacts, week: date, now: datetime) -> CheckIn
 def _attendance(group: Group, now: datetime) -> dict[int, tuple[int, int]]:
     """(present, held) per active member, counting only sessions held since they joined (or
     that they were marked for), in one query."""
+    rows = db.session.execute(_attendance_statement(), {"group_id": group.id, "now": now})
+    return {user_id: (present, total) for user_id, total, present in rows}
+
+
+@cache
+def _attendance_statement():
+    # Built once per process (building it took longer than running it).
     mark = Attendance.__table__.alias("mark")
     held = and_(GroupSession.group_id == Membership.group_id,
-                GroupSession.starts_at <= now, GroupSession.is_cancelled.is_(False))
-    rows = db.session.execute(
-        select(Membership.user_id, func.count(GroupSession.id),
-               func.count(case((mark.c.status == AttendanceStatus.PRESENT.value, 1))))
-        .join(GroupSession, held)
-        .outerjoin(mark, and_(mark.c.session_id == GroupSession.id,
-                              mark.c.user_id == Membership.user_id))
-        .where(Membership.group_id == group.id, Membership.left_at.is_(None),
-               or_(GroupSession.starts_at >= Membership.joined_at, mark.c.user_id.is_not(None)))
-        .group_by(Membership.user_id))
-    return {user_id: (present, total) for user_id, total, present in rows}
+                GroupSession.starts_at <= bindparam("now", type_=UTCDateTime),
+                GroupSession.is_cancelled.is_(False))
+    return (select(Membership.user_id, func.count(GroupSession.id),
+                   func.count(case((mark.c.status == AttendanceStatus.PRESENT.value, 1))))
+            .join(GroupSession, held)
+            .outerjoin(mark, and_(mark.c.session_id == GroupSession.id,
+                                  mark.c.user_id == Membership.user_id))
+            .where(Membership.group_id == bindparam("group_id", type_=Integer),
+                   Membership.left_at.is_(None),
+                   or_(GroupSession.starts_at >= Membership.joined_at, mark.c.user_id.is_not(None)))
+            .group_by(Membership.user_id))
 
 
 def record_dashboard_view(viewer: User, group: Group, rows: list[MemberRow], now: datetime) -> None:

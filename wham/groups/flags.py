@@ -12,15 +12,17 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cache
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, func, or_, select, update
+from sqlalchemy import bindparam, case, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from wham import audit
 from wham.accounts.models import User
 from wham.checkins import services as checkins
 from wham.checkins.models import CheckIn, Flag, FlagReason
+from wham.database import UTCDateTime
 from wham.extensions import db
 from wham.goals.models import LogEntry
 from wham.groups.models import Attendance, AttendanceStatus, GroupSession, Membership
@@ -106,7 +108,20 @@ def load_member_facts(members: Iterable[tuple[User, datetime]], now: datetime,
 def _last_active(user_ids: list[int], now: datetime) -> list[tuple[int, datetime]]:
     """The latest of: signing in, saving a check-in, writing in the log, being marked present.
     One row per person, each latest moment one index step (ix_*_user_updated) however long
-    the history; the id list is sent once, so the statement stays short and cached."""
+    the history."""
+    rows = db.session.execute(_last_active_statement(), {"user_ids": user_ids, "now": now})
+    latest = []
+    for user_id, *moments in rows:
+        known = [m for m in moments if m is not None]
+        if known:
+            latest.append((user_id, max(known)))
+    return latest
+
+
+@cache
+def _last_active_statement():
+    # Built once per process (building it took longer than running it); the id list is one
+    # expanding parameter, so the statement stays short and PostgreSQL keeps its plan.
     check_in = (select(func.max(CheckIn.updated_at)).where(CheckIn.user_id == User.id)
                 .scalar_subquery())
     log_entry = (select(func.max(LogEntry.updated_at)).where(LogEntry.user_id == User.id)
@@ -115,16 +130,10 @@ def _last_active(user_ids: list[int], now: datetime) -> list[tuple[int, datetime
                .join(Attendance, Attendance.session_id == GroupSession.id)
                .where(Attendance.user_id == User.id,
                       Attendance.status == AttendanceStatus.PRESENT,
-                      GroupSession.starts_at <= now)
+                      GroupSession.starts_at <= bindparam("now", type_=UTCDateTime))
                .scalar_subquery())
-    rows = db.session.execute(select(User.id, User.last_login_at, check_in, log_entry, present)
-                              .where(User.id.in_(user_ids)))
-    latest = []
-    for user_id, *moments in rows:
-        known = [m for m in moments if m is not None]
-        if known:
-            latest.append((user_id, max(known)))
-    return latest
+    return (select(User.id, User.last_login_at, check_in, log_entry, present)
+            .where(User.id.in_(bindparam("user_ids", expanding=True))))
 
 
 # --- the rules ------------------------------------------------------------------------------
@@ -270,12 +279,17 @@ def open_flags_by_member(user_ids: list[int]) -> dict[int, list[Flag]]:
     by_user: dict[int, list[Flag]] = defaultdict(list)
     if not user_ids:
         return by_user
-    for flag in db.session.scalars(select(Flag).where(Flag.user_id.in_(sorted(user_ids)),
-                                                      Flag.acknowledged_at.is_(None))):
+    for flag in db.session.scalars(_open_flags_statement(), {"user_ids": sorted(user_ids)}):
         by_user[flag.user_id].append(flag)
     for member_flags in by_user.values():
         member_flags.sort(key=_attention_order)
     return by_user
+
+
+@cache
+def _open_flags_statement():
+    return select(Flag).where(Flag.user_id.in_(bindparam("user_ids", expanding=True)),
+                              Flag.acknowledged_at.is_(None))
 
 
 def flags_of(reader: User, participant: User, now: datetime, limit: int = 50) -> list[Flag]:
