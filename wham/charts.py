@@ -165,11 +165,17 @@ def sparkline(rows, chart_id: str, title: str, max_value=10, class_: str = "") -
 def table_rows(rows, missing: str = "—") -> Markup:
     """The rows of a chart's table alternative: each row a header (text, or Markup such as a
     link) and its cells; an empty cell (None) shows `missing`."""
+    empty = f"<td>{escape(missing)}</td>"
     return Markup("".join(  # noqa: S704
         f'<tr><th scope="row">{escape(header)}</th>'
-        + "".join(f"<td>{escape(missing if cell is None else cell)}</td>" for cell in cells)
+        + "".join(empty if cell is None else f"<td>{_text(cell)}</td>" for cell in cells)
         + "</tr>"
         for header, *cells in rows))
+
+
+def _text(value) -> str:
+    # A whole number needs no escaping (most cells are one); anything else is escaped.
+    return str(value) if type(value) is int else escape(value)
 
 
 def values_text(rows, none_word: str) -> str:

@@ -445,7 +445,7 @@ def progress_for(user: User, now: datetime, weeks: int = PROGRESS_WEEKS) -> Prog
     takes: dict[str, tuple[datetime, dict[str, int]]] = {}  # "first_take" and "latest_take"
     # Core rows on the session's connection: nothing here is changed, so no ORM objects.
     rows = db.session.connection().execute(
-        _progress_statement(), {"user_id": user.id, "first": first, "last": last})
+        _progress_statement(), {"user_id": user.id, "first": first, "last": last}).all()
     for kind, week, n1, n2, n3, _goal_id, factor, taken_at in rows:
         if kind in ("first_take", "latest_take"):
             ratings = takes.setdefault(kind, (taken_at, {}))[1]
