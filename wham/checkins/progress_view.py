@@ -16,6 +16,9 @@ from wham.i18n import current_language, format_day
 
 
 class ProgressPage:
+    """A participant's Progress (services.progress_for) for the page: each chart's labels and
+    numbers, and each table's rows as markup."""
+
     def __init__(self, progress: Progress):
         self.progress = progress
 
