@@ -25,12 +25,11 @@ PICK_ONE = _l("Please choose one answer.")
 
 class AnswerButtons:
     """A question's radio buttons, each inside its label: `<label class=..><input ..><span>
-    answer</span></label>`, with WTForms' RadioInput markup (id "<field>-<n>", its attributes in
-    its order). WTForms builds a field object per button and a Jinja loop translates and
-    escapes each answer piece by piece, and the check-in has 60 to 130 buttons: so each
-    question's buttons are written once per language (answers translated as templates' `_`
-    does) and a page only marks the chosen one. One widget per field definition, whose choices
-    do not change."""
+    answer</span></label>`, the input as WTForms' RadioInput writes it (id "<field>-<n>", same
+    attributes in the same order). WTForms builds a field object per button, and the check-in
+    has 60 to 130 of them: instead each question's buttons are written once per language (the
+    answers translated as templates' `_` does) and a page only marks the chosen one. A widget
+    belongs to one field definition, whose choices do not change."""
 
     def __init__(self) -> None:
         # (locale, label class, field id, name, required) -> [(value, markup before and after
