@@ -354,28 +354,28 @@ def days_done_to_prefill(user_id: int, week_start: date) -> int:
 @cache
 def _check_in_start_statement():
     """One row: the participant's check-in of the week, the plan of their first active goal
-    for the week (goals oldest first, as goals.plan_for_week), the days they texted back and
-    the days logged "yes" in that plan; a part that does not exist comes back empty. Built
-    once per process: building it costs more than running it; the participant and week are
-    bound when it runs."""
+    for the week (as goals.plan_for_week finds it), the days they texted back and the days
+    logged "yes" in that plan; a part that does not exist comes back empty. Written so that
+    PostgreSQL plans it quickly (planning costs more than running it), and built once per
+    process; the participant and week are bound when it runs."""
     from wham.goals.models import ActionPlan, Done, Goal, GoalStatus, LogEntry
     from wham.nudges.models import TextedDaysDone
 
     user_id, week = bindparam("user_id", type_=Integer), bindparam("week", type_=Date)
+    first_goal = (select(Goal.id).where(Goal.user_id == user_id, Goal.status == GoalStatus.ACTIVE)
+                  .order_by(Goal.created_at, Goal.id).limit(1).scalar_subquery())
+    texted = (select(TextedDaysDone.days_done)
+              .where(TextedDaysDone.user_id == user_id, TextedDaysDone.week_start == week)
+              .scalar_subquery())
     logged_yes = (select(func.count(LogEntry.id))
                   .where(LogEntry.plan_id == ActionPlan.id, LogEntry.done == Done.YES)
                   .scalar_subquery())
-    return (select(CheckIn, ActionPlan, TextedDaysDone.days_done, logged_yes)
+    return (select(CheckIn, ActionPlan, texted, logged_yes)
             .select_from(User)
-            .outerjoin(CheckIn, and_(CheckIn.user_id == User.id, CheckIn.week_start == week))
-            .outerjoin(TextedDaysDone, and_(TextedDaysDone.user_id == User.id,
-                                            TextedDaysDone.week_start == week))
-            .outerjoin(Goal, and_(Goal.user_id == User.id, Goal.status == GoalStatus.ACTIVE))
-            .outerjoin(ActionPlan, and_(ActionPlan.goal_id == Goal.id,
+            .outerjoin(CheckIn, and_(CheckIn.user_id == user_id, CheckIn.week_start == week))
+            .outerjoin(ActionPlan, and_(ActionPlan.goal_id == first_goal,
                                         ActionPlan.week_start == week))
-            .where(User.id == user_id)
-            .order_by(Goal.created_at, Goal.id)
-            .limit(1))
+            .where(User.id == user_id))
 
 
 # How long one crisis-text flag stands for more texts like it while nobody has seen it yet.
