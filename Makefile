@@ -33,6 +33,7 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 translations: $(VENV)/.installed
 	@pot=$$(mktemp --suffix=.pot); \
 	$(BIN)/pybabel -q extract -F babel.cfg $(BABEL_KEYWORDS) --add-location=file --sort-by-file \
+		--ignore-dirs=".*" \
 		--no-wrap --project=WHAM -o $$pot . && \
 	$(BIN)/pybabel update -i $$pot -d wham/translations --no-wrap --ignore-obsolete --ignore-pot-creation-date; \
 	status=$$?; rm -f $$pot; exit $$status

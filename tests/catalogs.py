@@ -40,7 +40,8 @@ def extract_texts() -> Catalog:
         pot = Path(tmp) / "messages.pot"
         status = CommandLineInterface().run([
             "pybabel", "-q", "extract", "-F", str(ROOT / "babel.cfg"), *babel_keywords(),
-            "-o", str(pot), str(ROOT)])
+            # As the Makefile: pybabel skips folders starting with "_" (templates/_macros) unless told.
+            "--ignore-dirs=.*", "-o", str(pot), str(ROOT)])
         assert not status, "pybabel extract failed"
         return read_catalog(pot)
 

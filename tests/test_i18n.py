@@ -193,6 +193,7 @@ def test_a_spanish_user_sees_wtforms_messages_in_spanish_next_to_the_field(app, 
     body = _text(response)
     assert re.search(r'<p class="error" id="mobile-error">.*Use 30 caracteres o menos\.</p>', body)
     assert 'value="' + "5" * 31 + '"' in body  # what was typed stays
+    assert "Por favor, corrija las respuestas marcadas abajo." in body  # the summary above the form
 
     response = post_form(client, "/goals/new", {"factor": "activity", "what": "Caminar",
                                                 "why": "Para sentirme mejor",
