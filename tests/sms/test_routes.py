@@ -16,6 +16,7 @@ from wham.sms import outbox
 from wham.sms.forms import ConfirmCodeForm, SmsSettingsForm
 from wham.sms.models import OPT_IN_KINDS, OutboxMessage, OutboxStatus, SmsKind
 from wham.sms.senders import RecordingSender, SendError
+from wham.sms.statistics_view import DeliveryPage
 from wham.timeutil import utcnow
 
 SETTINGS = {"checkin_reminder": "y", "checkin_weekday": "2", "checkin_time": "18:30",
@@ -197,6 +198,98 @@ def test_admin_statistics_in_spanish(app, client):
     assert "<td>Recordatorio del chequeo</td><td>Falló</td><td>21211</td>" in page  # a failure
 
 
+def _add_outbox_rows(app, user, rows) -> list[int]:
+    """Outbox rows as they are after sending: (kind, status, created_at, updated_at, error)."""
+    with app.app_context():
+        messages = [OutboxMessage(idempotency_key=f"stats-{n}", user_id=user.id,
+                                  to_e164=user.mobile_e164, body="Secret body", kind=kind,
+                                  status=status, not_before=created, expires_at=created,
+                                  next_attempt_at=created, attempts=1, error_code=error,
+                                  created_at=created, updated_at=updated)
+                    for n, (kind, status, created, updated, error) in enumerate(rows)]
+        db.session.add_all(messages)
+        db.session.commit()
+        return [m.id for m in messages]
+
+
+def test_admin_statistics_count_every_kind_and_status_of_the_period(app):
+    now = utcnow()
+    user = make_texter(app)
+    inside, outside = now - timedelta(days=6, hours=23), now - timedelta(days=7, minutes=1)
+    plan = {(SmsKind.CHECKIN_REMINDER, OutboxStatus.DELIVERED): 3,
+            (SmsKind.CHECKIN_REMINDER, OutboxStatus.FAILED): 1,
+            (SmsKind.GROUP_MESSAGE, OutboxStatus.EXPIRED): 2,
+            (SmsKind.FLAG_ALERT, OutboxStatus.SENT): 1,
+            (SmsKind.VERIFY_CODE, OutboxStatus.CANCELLED): 2}
+    rows = [(kind, status, inside, now, None)
+            for (kind, status), n in plan.items() for _ in range(n)]
+    rows += [(SmsKind.GROUP_REMINDER, OutboxStatus.DELIVERED, outside, now, None),
+             (SmsKind.CHECKIN_REMINDER, OutboxStatus.DELIVERED, outside, now, None)]
+    _add_outbox_rows(app, user, rows)
+    with app.app_context():
+        stats = outbox.delivery_statistics(now)
+    expected: dict = {}
+    for (kind, status), n in plan.items():
+        expected.setdefault(kind, {})[status] = n
+    assert stats["by_kind"] == expected  # kinds without messages in the period are left out
+    assert all(type(kind) is SmsKind for kind in stats["by_kind"])
+    assert all(type(status) is OutboxStatus
+               for counts in stats["by_kind"].values() for status in counts)
+
+
+def test_recent_failures_are_the_newest_of_both_failed_statuses(app):
+    now = utcnow()
+    user = make_texter(app)
+    rows = []
+    for n in range(30):  # failed and not delivered in turn, a minute apart, newest first
+        status = OutboxStatus.FAILED if n % 2 else OutboxStatus.UNDELIVERED
+        rows.append((SmsKind.CHECKIN_REMINDER, status, now - timedelta(days=1),
+                     now - timedelta(minutes=n), f"e{n}"))
+    # Newer, but not failures; and a failure from before the period.
+    rows.append((SmsKind.GROUP_REMINDER, OutboxStatus.DELIVERED, now, now, None))
+    rows.append((SmsKind.GROUP_REMINDER, OutboxStatus.CANCELLED, now, now, "opted_out"))
+    rows.append((SmsKind.GROUP_REMINDER, OutboxStatus.FAILED, now - timedelta(days=9),
+                 now - timedelta(days=8), "old"))
+    ids = _add_outbox_rows(app, user, rows)
+    with app.app_context():
+        failures = outbox.delivery_statistics(now)["failures"]
+    assert [row.id for row in failures] == ids[:20]
+    assert [row.error_code for row in failures] == [f"e{n}" for n in range(20)]
+    assert {row.status for row in failures} == {OutboxStatus.FAILED, OutboxStatus.UNDELIVERED}
+
+
+def test_admin_failures_table_escapes_error_codes_and_shows_a_dash_for_none(app, client):
+    now = utcnow()
+    user = make_texter(app)
+    _add_outbox_rows(app, user, [
+        (SmsKind.FLAG_ALERT, OutboxStatus.FAILED, now, now, "<b>30003</b>"),
+        (SmsKind.GROUP_MESSAGE, OutboxStatus.UNDELIVERED, now, now, None)])
+    login(client, make_admin(app))
+    page = _page(client, "/admin/sms")
+    assert "<td>&lt;b&gt;30003&lt;/b&gt;</td>" in page and "<b>30003</b>" not in page
+    assert "<td>Message to a group</td><td>Not delivered</td><td>—</td><td>1</td>" in page
+
+
+def test_admin_failures_rows_in_full(app):
+    when = datetime(2026, 11, 20, 18, 5, tzinfo=UTC)
+    user = make_texter(app)
+    ids = _add_outbox_rows(app, user, [
+        (SmsKind.FLAG_ALERT, OutboxStatus.FAILED, when, when, "21610"),
+        (SmsKind.GROUP_MESSAGE, OutboxStatus.UNDELIVERED, when, when - timedelta(hours=1), None),
+        (SmsKind.GROUP_MESSAGE, OutboxStatus.FAILED, when,
+         when - timedelta(minutes=59, seconds=30), "21211")])
+    with app.test_request_context("/admin/sms"):
+        rows = DeliveryPage(outbox.delivery_statistics(when + timedelta(days=1))).failure_rows()
+    # Newest first; two moments in the same minute are written alike.
+    assert rows == (
+        f"<tr><td>#{ids[0]}</td><td>Alert to a peer specialist</td><td>Failed</td>"
+        "<td>21610</td><td>1</td><td>Fri, Nov 20, 6:05\u202fPM</td></tr>"
+        f"<tr><td>#{ids[2]}</td><td>Message to a group</td><td>Failed</td>"
+        "<td>21211</td><td>1</td><td>Fri, Nov 20, 5:05\u202fPM</td></tr>"
+        f"<tr><td>#{ids[1]}</td><td>Message to a group</td><td>Not delivered</td>"
+        "<td>—</td><td>1</td><td>Fri, Nov 20, 5:05\u202fPM</td></tr>")
+
+
 def test_admin_statistics_query_count_does_not_grow_with_messages(app, client, query_counter):
     login(client, make_admin(app))
     now = utcnow()
@@ -219,4 +312,4 @@ def test_admin_statistics_query_count_does_not_grow_with_messages(app, client, q
             SendError("21211", retryable=False), SendError("21610", retryable=False)]))
     many, page = queries()
     assert "21211" in page and "21610" in page and "Alert to a peer specialist" in page
-    assert many == few == 4  # the signed-in admin, then three for the statistics
+    assert many == few == 2  # the signed-in admin, then one for the statistics

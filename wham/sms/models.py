@@ -97,8 +97,9 @@ class SmsContact(db.Model):
     # The number that was (or is being) confirmed, E.164.
     e164: Mapped[str | None] = mapped_column(String(16), index=True)
     verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    invalid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Indexed for the admin's counts of numbers that stopped texts or cannot get them.
+    opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    invalid_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     language: Mapped[str] = mapped_column(String(5), default="en")
 
     # The confirmation code in flight: only an HMAC of it is kept.
@@ -158,6 +159,8 @@ class OutboxMessage(db.Model):
         # The admin's weekly counts by kind and status read this index alone (an index-only
         # scan), not the rows with their bodies; it also serves any look-up by creation time.
         Index("ix_sms_outbox_created_kind_status", "created_at", "kind", "status"),
+        # The admin's recent failures: the newest few of each failed status.
+        Index("ix_sms_outbox_status_updated_at", "status", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -8,13 +8,28 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
+from operator import attrgetter
+from typing import NamedTuple
 
 from flask import current_app
-from sqlalchemy import Select, bindparam, case, func, select, update
+from sqlalchemy import (
+    Integer,
+    Select,
+    String,
+    bindparam,
+    func,
+    literal,
+    null,
+    select,
+    type_coerce,
+    union_all,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
 from wham import audit
 from wham.accounts.models import User
+from wham.database import UTCDateTime
 from wham.extensions import db
 from wham.sms.models import FINAL_STATUSES, OutboxMessage, OutboxStatus, SmsContact, SmsKind
 from wham.sms.senders import INVALID_NUMBERS, UNSUBSCRIBED, SendError, SmsSender
@@ -362,45 +377,86 @@ def apply_status_callback(provider_sid: str, status: str, error_code: str | None
 # --- statistics for the admin page --------------------------------------------------------
 
 
+class RecentFailure(NamedTuple):
+    """A message that failed or was not delivered, as the admin page lists it (no body)."""
+
+    id: int
+    kind: SmsKind
+    status: OutboxStatus
+    error_code: str | None
+    updated_at: datetime
+    attempts: int
+
+
 def delivery_statistics(now: datetime, days: int = 7) -> dict:
-    by_kind_status, recent_failures, counts = _statistics_queries()
     period = {"since": now - timedelta(days=days)}
     table: dict[SmsKind, dict[OutboxStatus, int]] = {}
-    for kind, status, count in db.session.execute(by_kind_status, period):
-        table.setdefault(kind, {})[status] = count
-    failures = db.session.execute(recent_failures, period).all()
-    waiting, opted_out, opted_out_recent, invalid = db.session.execute(counts, period).one()
+    failures: list[RecentFailure] = []
+    totals: dict[str, int] = {}
+    # Core rows on the session's connection: nothing here is changed, so no ORM objects.
+    for part, kind, status, number, *failure in db.session.connection().execute(
+            _statistics_statement(), period):
+        if part == "count":
+            table.setdefault(kind, {})[status] = number
+        elif part == "failure":
+            failures.append(RecentFailure(number, kind, status, *failure))
+        else:
+            totals[part] = number
+    failures.sort(key=attrgetter("updated_at"), reverse=True)
     return {"by_kind": table, "kinds": list(SmsKind), "statuses": list(OutboxStatus),
-            "waiting": waiting, "failures": failures, "opted_out": opted_out,
-            "opted_out_recent": opted_out_recent, "invalid": invalid, "days": days}
+            "failures": failures, "days": days, **totals}
+
+
+RECENT_FAILURES = 20
 
 
 @cache
-def _statistics_queries() -> tuple[Select, Select, Select]:
-    """delivery_statistics' three queries, built once (building them took longer than the
-    database took to answer them); `since` is bound to the start of the period."""
+def _statistics_statement() -> Select:
+    """delivery_statistics' one statement, built once (building it took longer than the
+    database took to answer it); `since` is bound to the start of the period. Its rows are of
+    three sorts, told apart by their first column, `part`:
+    "count": a kind, a status and how many messages of them the period had;
+    "failure": one of the newest failures: kind, status, the message's id (as `number`),
+    error code, last change and tries;
+    "waiting", "opted_out", "opted_out_recent", "invalid": one page-wide count (`number`).
+    Every count comes from an index; no row of the outbox is read but the failures shown."""
     since = bindparam("since", type_=OutboxMessage.created_at.type)
+    no_text, no_moment, no_number = (type_coerce(null(), String), type_coerce(null(), UTCDateTime),
+                                     type_coerce(null(), Integer))
     # count(*), not count(id): the kind, status and creation time are all in one index
     # (ix_sms_outbox_created_kind_status), so PostgreSQL never reads the rows themselves.
-    by_kind_status = (select(OutboxMessage.kind, OutboxMessage.status, func.count())
-                      .where(OutboxMessage.created_at >= since)
-                      .group_by(OutboxMessage.kind, OutboxMessage.status))
-    recent_failures = (
-        select(OutboxMessage.id, OutboxMessage.kind, OutboxMessage.status,
-               OutboxMessage.error_code, OutboxMessage.updated_at, OutboxMessage.attempts)
-        .where(OutboxMessage.status.in_((OutboxStatus.FAILED, OutboxStatus.UNDELIVERED)),
-               OutboxMessage.updated_at >= since)
-        .order_by(OutboxMessage.updated_at.desc()).limit(20))
-    # The messages waiting and the three counts of numbers (one pass over them) in one query.
-    waiting = (select(func.count()).select_from(OutboxMessage)
-               .where(OutboxMessage.status.in_((OutboxStatus.QUEUED, OutboxStatus.SENDING)))
-               .scalar_subquery())
-    counts = select(waiting,
-                    func.count(case((SmsContact.opted_out_at.is_not(None), 1))),
-                    func.count(case((SmsContact.opted_out_at >= since, 1))),
-                    func.count(case((SmsContact.invalid_at.is_not(None), 1)))
-                    ).select_from(SmsContact)
-    return by_kind_status, recent_failures, counts
+    counts = (select(literal("count").label("part"), OutboxMessage.kind, OutboxMessage.status,
+                     func.count().label("number"), no_text.label("error_code"),
+                     no_moment.label("updated_at"), no_number.label("attempts"))
+              .where(OutboxMessage.created_at >= since)
+              .group_by(OutboxMessage.kind, OutboxMessage.status))
+
+    # The newest failures of each failed status from the index on (status, updated_at), then
+    # the newest of those: never more rows read than are shown, however many failed before.
+    def newest(status: OutboxStatus):
+        return select(
+            select(OutboxMessage.id, OutboxMessage.kind, OutboxMessage.status,
+                   OutboxMessage.error_code, OutboxMessage.updated_at, OutboxMessage.attempts)
+            .where(OutboxMessage.status == status, OutboxMessage.updated_at >= since)
+            .order_by(OutboxMessage.updated_at.desc()).limit(RECENT_FAILURES).subquery())
+
+    failed = union_all(newest(OutboxStatus.FAILED), newest(OutboxStatus.UNDELIVERED)).subquery()
+    shown = (select(failed).order_by(failed.c.updated_at.desc()).limit(RECENT_FAILURES)
+             .subquery())
+    failures = select(literal("failure"), shown.c.kind, shown.c.status, shown.c.id,
+                      shown.c.error_code, shown.c.updated_at, shown.c.attempts)
+
+    def total(part: str, entity, *conditions):
+        number = select(func.count()).select_from(entity).where(*conditions).scalar_subquery()
+        return select(literal(part), null(), null(), number, null(), null(), null())
+
+    return union_all(
+        counts, failures,
+        total("waiting", OutboxMessage,
+              OutboxMessage.status.in_((OutboxStatus.QUEUED, OutboxStatus.SENDING))),
+        total("opted_out", SmsContact, SmsContact.opted_out_at.is_not(None)),
+        total("opted_out_recent", SmsContact, SmsContact.opted_out_at >= since),
+        total("invalid", SmsContact, SmsContact.invalid_at.is_not(None)))
 
 
 __all__ = ["FINAL_STATUSES", "Pacer", "SendReport", "apply_status_callback",

@@ -14,7 +14,7 @@ from wham.extensions import csrf, db
 from wham.permissions import roles_required
 from wham.sms import outbox, services
 from wham.sms.forms import ConfirmCodeForm, SmsSettingsForm
-from wham.sms.models import kind_labels, status_labels
+from wham.sms.statistics_view import DeliveryPage
 from wham.timeutil import utcnow
 
 bp = Blueprint("sms", __name__)
@@ -168,5 +168,5 @@ def status():
 @bp.get("/admin/sms")
 @roles_required(Role.ADMIN)
 def admin_statistics():
-    return render_template("sms/admin.html", stats=outbox.delivery_statistics(utcnow()),
-                           kind_labels=kind_labels(), status_labels=status_labels())
+    stats = outbox.delivery_statistics(utcnow())
+    return render_template("sms/admin.html", stats=stats, page=DeliveryPage(stats))
