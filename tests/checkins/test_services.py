@@ -522,3 +522,14 @@ def test_progress_compares_the_first_and_latest_self_inventory(app, app_ctx):
     assert (progress.first_take_at, progress.latest_take_at) == (first, now - timedelta(days=1))
     assert [p.factor for p in progress.inventory] == list(FACTOR_CODES)
     assert {(p.first, p.latest) for p in progress.inventory} == {(2, 5)}
+
+
+def test_progress_takes_the_later_made_of_two_inventories_taken_at_the_same_moment(app, app_ctx):
+    from tests.goals.factories import make_inventory
+
+    user = _user(app)
+    now = inside_week(user, WEEK)
+    for rating in (1, 4, 2):
+        make_inventory(app, user, rating=rating, now=now - timedelta(days=3))
+    progress = services.progress_for(user, now)
+    assert {(p.first, p.latest) for p in progress.inventory} == {(1, 2)}

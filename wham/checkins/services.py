@@ -441,32 +441,37 @@ def progress_for(user: User, now: datetime, weeks: int = PROGRESS_WEEKS) -> Prog
     first = last - timedelta(days=7 * (weeks - 1))
     points = {first + timedelta(days=7 * n): WeekPoint(first + timedelta(days=7 * n))
               for n in range(weeks)}
-    seen_plan: set[date] = set()
-    takes: dict[str, tuple[datetime, dict[str, int]]] = {}  # "first_take" and "latest_take"
+    plans: dict[date, tuple] = {}  # week -> (goal, days planned, confidence, days logged)
+    takes: dict[tuple[datetime, int], dict[str, int]] = {}  # (taken at, take) -> ratings
     # Core rows on the session's connection: nothing here is changed, so no ORM objects.
     rows = db.session.connection().execute(
         _progress_statement(), {"user_id": user.id, "first": first, "last": last}).all()
-    for kind, week, n1, n2, n3, _goal_id, factor, taken_at in rows:
-        if kind in ("first_take", "latest_take"):
-            ratings = takes.setdefault(kind, (taken_at, {}))[1]
+    for kind, week, n1, n2, n3, of, factor, taken_at in rows:
+        if kind == "check_in":
+            point = points.get(week)
+            if point is not None:  # None: a week start from before the program changed its
+                point.checked_in = True  # first weekday
+                point.days_done, point.confidence_next, point.wellbeing = n1, n2, n3
+        elif kind == "plan":
+            plan = plans.get(week)
+            if plan is None or of < plan[0]:  # the oldest goal's plan stands for the week
+                plans[week] = (of, n1, n2, n3)
+        else:
+            ratings = takes.setdefault((taken_at, of), {})
             if factor is not None:
                 ratings[factor] = n1
-            continue
+    for week, (_goal, planned, confidence, logged) in plans.items():
         point = points.get(week)
-        if point is None:  # a week start from before the program changed its first weekday
-            continue
-        if kind == "check_in":
-            point.checked_in = True
-            point.days_done, point.confidence_next, point.wellbeing = n1, n2, n3
-        elif week not in seen_plan:  # the oldest goal's plan stands for the week
-            seen_plan.add(week)
-            point.days_planned, point.plan_confidence = n1, n2
+        if point is not None:
+            point.days_planned, point.plan_confidence = planned, confidence
             if not point.checked_in:  # else the check-in's days done
-                point.days_done = n3
+                point.days_done = logged
     progress = Progress(weeks=_from_first_active_week(list(points.values())), inventory=[])
     if takes:
-        (first_at, before), (latest_at, after) = takes["first_take"], takes["latest_take"]
-        progress.first_take_at, progress.latest_take_at = first_at, latest_at
+        # The same take is both when there is one; ties in time go by the order they were made.
+        first_take, latest_take = min(takes), max(takes)
+        before, after = takes[first_take], takes[latest_take]
+        progress.first_take_at, progress.latest_take_at = first_take[0], latest_take[0]
         progress.inventory = [InventoryPoint(code, before[code], after[code])
                               for code in FACTOR_CODES if code in before and code in after]
     return progress
@@ -475,31 +480,32 @@ def progress_for(user: User, now: datetime, weeks: int = PROGRESS_WEEKS) -> Prog
 @cache
 def _progress_statement():
     """Everything the progress page shows, in one query, as rows of (kind, week, three
-    numbers, goal, factor, taken at):
-    - "plan": a week's plan of any goal (oldest goal first): days planned, confidence and the
-      days logged "yes";
+    numbers, of, factor, taken at):
+    - "plan": a week's plan of any goal: days planned, confidence, the days logged "yes", and
+      its goal (the oldest goal's plan stands for the week);
     - "check_in": a week's check-in: days done, confidence for the next week, wellbeing;
-    - "first_take", "latest_take": a rating (factor, rating, when taken) of the participant's
-      first and latest self-inventory, the same take for both when there is one.
+    - "take": a rating (factor, rating) of the participant's first or latest self-inventory,
+      of that take, and when it was taken (one take when there is only one).
     Built once per process, as building it costs more than running it; the participant and
-    the first and last weeks are bound when it runs."""
+    the first and last weeks are bound when it runs. Shaped to be cheap to plan, which
+    PostgreSQL does again at each request (psycopg forgets prepared statements at rollback):
+    no outer ordering (the service sorts the plans out), the logged days counted in a
+    subquery rather than a grouped join, both takes in one part."""
     from wham.goals.models import ActionPlan, Done, InventoryRating, InventoryTake, LogEntry
 
     user_id = bindparam("user_id", type_=Integer)
     first, last = bindparam("first", type_=Date), bindparam("last", type_=Date)
     # The first part gives the union its column types (PostgreSQL reads a bare NULL as text),
     # so its empty columns are typed.
-    no_factor = cast(null(), InventoryRating.factor.type)
-    no_time = cast(null(), InventoryTake.taken_at.type)
-    plans = (select(literal("plan").label("kind"), ActionPlan.week_start,
-                    ActionPlan.days_planned, ActionPlan.confidence, func.count(LogEntry.id),
-                    ActionPlan.goal_id, no_factor.label("factor"), no_time.label("taken_at"))
-             .outerjoin(LogEntry, and_(LogEntry.plan_id == ActionPlan.id,
-                                       LogEntry.done == Done.YES))
+    days_logged = (select(func.count(LogEntry.id))
+                   .where(LogEntry.plan_id == ActionPlan.id, LogEntry.done == Done.YES)
+                   .scalar_subquery())
+    plans = (select(literal("plan"), ActionPlan.week_start, ActionPlan.days_planned,
+                    ActionPlan.confidence, days_logged, ActionPlan.goal_id,
+                    cast(null(), InventoryRating.factor.type),
+                    cast(null(), InventoryTake.taken_at.type))
              .where(ActionPlan.user_id == user_id, ActionPlan.week_start >= first,
-                    ActionPlan.week_start <= last)
-             .group_by(ActionPlan.id, ActionPlan.week_start, ActionPlan.goal_id,
-                       ActionPlan.days_planned, ActionPlan.confidence))
+                    ActionPlan.week_start <= last))
     check_ins = (select(literal("check_in"), CheckIn.week_start, CheckIn.days_done,
                         CheckIn.confidence_next, CheckIn.who5_score, null(), null(), null())
                  .where(CheckIn.user_id == user_id, CheckIn.week_start >= first,
@@ -507,13 +513,12 @@ def _progress_statement():
     takes = select(InventoryTake.id).where(InventoryTake.user_id == user_id)
     first_take = takes.order_by(InventoryTake.taken_at, InventoryTake.id).limit(1)
     latest_take = takes.order_by(InventoryTake.taken_at.desc(), InventoryTake.id.desc()).limit(1)
-    ratings = [select(literal(kind), null(), InventoryRating.rating, null(), null(), null(),
-                      InventoryRating.factor, InventoryTake.taken_at)
+    ratings = (select(literal("take"), null(), InventoryRating.rating, null(), null(),
+                      InventoryTake.id, InventoryRating.factor, InventoryTake.taken_at)
                .outerjoin(InventoryRating, InventoryRating.take_id == InventoryTake.id)
-               .where(InventoryTake.id == take.scalar_subquery())
-               for kind, take in (("first_take", first_take), ("latest_take", latest_take))]
-    everything = union_all(plans, check_ins, *ratings).subquery()
-    return select(everything).order_by(everything.c.goal_id)
+               .where(InventoryTake.id.in_([first_take.scalar_subquery(),
+                                            latest_take.scalar_subquery()])))
+    return union_all(plans, check_ins, ratings)
 
 
 def _from_first_active_week(weeks: list[WeekPoint]) -> list[WeekPoint]:
