@@ -229,6 +229,7 @@ def test_progress_shows_charts_with_tables_for_the_week(app, client, participant
     assert " style=" not in page
     week_label = local_week_start(utcnow(), participant.time_zone)
     assert f'href="/check-in/{week_label.isoformat()}"' in page  # the week, in the table
+    assert page.count('href="/check-in/') == 1  # only a week with a check-in links to it
     assert "<td>3</td>" in page and "<td>2</td>" in page  # planned 3, done 2
     assert "<td>60</td>" in page  # wellbeing
 
