@@ -32,6 +32,7 @@ def create_app(config: str | type | None = None) -> Flask:
 
     database.configure_engine(app)
     db.init_app(app)
+    database.keep_prepared_statements(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)

@@ -51,6 +51,37 @@ def configure_engine(app: Flask) -> None:
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
+def keep_prepared_statements(app: Flask) -> None:
+    """On PostgreSQL, end transactions without making psycopg forget its prepared statements.
+
+    psycopg prepares a statement once it has run five times on a connection, so PostgreSQL
+    plans it once; but on every ROLLBACK it forgets them all (a safeguard for DDL rolled back,
+    which this app never runs outside migrations). Every page that only reads ends with a
+    ROLLBACK, so nothing was ever prepared and each statement was planned anew, often taking
+    longer than running it. The ROLLBACK is sent as the same command, through libpq directly;
+    anything unusual (a broken connection) goes through psycopg's own rollback and its errors."""
+    from wham.extensions import db
+
+    with app.app_context():
+        for engine in db.engines.values():
+            if engine.dialect.driver == "psycopg":
+                engine.dialect.do_rollback = _rollback_keeping_prepared_statements
+
+
+def _rollback_keeping_prepared_statements(dbapi_connection) -> None:
+    from psycopg import pq
+
+    pgconn = dbapi_connection.pgconn
+    if pgconn.transaction_status == pq.TransactionStatus.IDLE:
+        return
+    if pgconn.transaction_status in (pq.TransactionStatus.INTRANS, pq.TransactionStatus.INERROR):
+        result = pgconn.exec_(b"ROLLBACK")
+        if (result.status == pq.ExecStatus.COMMAND_OK
+                and pgconn.transaction_status == pq.TransactionStatus.IDLE):
+            return
+    dbapi_connection.rollback()
+
+
 @event.listens_for(Engine, "connect")
 def _on_connect(dbapi_connection, connection_record) -> None:
     if type(dbapi_connection).__module__.startswith("sqlite3"):
