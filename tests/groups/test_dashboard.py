@@ -271,10 +271,34 @@ def test_my_groups_says_how_many_need_a_follow_up(app, client):
     make_flag(app, ann, FlagReason.SUPPORT_NOW)
     make_flag(app, ann, FlagReason.WHO5_LOW)
     make_flag(app, ben, FlagReason.NOT_SEEN, kind="follow_up")
+    other = make_participant(app, display_name="Cy")
+    make_group(app, [peer], [other], name="Another group")  # listed first, by name
+    make_flag(app, other, FlagReason.MISSED_CHECKINS, kind="follow_up")
+    make_group(app, [peer], [ann], name="Quiet group")  # Ann's flags count in each of her groups
+    make_group(app, [peer], name="Zebra group")
     login(client, peer)
-    page = client.get("/groups").get_data(as_text=True)
-    assert "1 in crisis or asking for support now" in page
-    assert "2 members need a follow-up" in page
+    cards = client.get("/groups").get_data(as_text=True).split('<li class="card">')[1:]
+    crisis = '<span class="flag-badge flag-crisis"><span class="flag-icon" aria-hidden="true">⚠</span> '
+    follow_up = ('<span class="flag-badge flag-follow-up"><span class="flag-icon" aria-hidden="true">'
+                 '●</span> ')
+    assert len(cards) == 4
+    assert crisis not in cards[0] and f"{follow_up}1 member needs a follow-up</span>" in cards[0]
+    assert f"{crisis}1 in crisis or asking for support now</span>" in cards[1]  # Quiet group
+    assert f"{follow_up}1 member needs a follow-up</span>" in cards[1]
+    assert f"{crisis}1 in crisis or asking for support now</span>" in cards[2]  # Ann and Ben's
+    assert f"{follow_up}2 members need a follow-up</span>" in cards[2]
+    assert "flag-badge" not in cards[3] and '<span class="muted">No one needs a follow-up.</span>' \
+        in cards[3]
+    spanish = app.test_client()
+    with app.app_context():
+        db.session.get(User, peer.id).language = "es"
+        db.session.commit()
+    login(spanish, peer)
+    cards = spanish.get("/groups").get_data(as_text=True).split('<li class="card">')[1:]
+    assert "1 miembro necesita seguimiento" in cards[0] and "en crisis" not in cards[0]
+    assert "1 en crisis o pidiendo apoyo ahora" in cards[2]
+    assert "2 miembros necesitan seguimiento" in cards[2]
+    assert "Nadie necesita seguimiento." in cards[3]
 
 
 def test_acknowledging_a_flag_with_a_note(app, client):

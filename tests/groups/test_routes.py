@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from flask import url_for
 from sqlalchemy import func, select
 
 from tests.factories import make_admin, make_participant, make_peer_specialist
@@ -227,6 +228,33 @@ def test_my_groups_cards_in_spanish_and_after_a_wrong_code(app, client):
     assert "Nadie necesita seguimiento." not in page  # the facilitators' words only
 
 
+def test_my_groups_cards_link_each_group_and_escape_its_words(app, client):
+    peer, person = make_peer_specialist(app), make_participant(app)
+    odd = _started_group(app, peer, [person], name="<b>Tea & talk</b>", place="Room <2>",
+                         video_link="https://meet.example.org/t")
+    online = _started_group(app, peer, [person], name="Online group", place=None,
+                            video_link="https://meet.example.org/o")
+    in_person = _started_group(app, peer, [], name="Park group", place="Park")
+    login(client, peer)
+    cards = client.get("/groups").get_data(as_text=True).split('<li class="card">')[1:]
+    with app.test_request_context():
+        links = [(url_for("groups.group", group_id=g.id), url_for("groups.dashboard", group_id=g.id))
+                 for g in (odd, online, in_person)]
+    assert len(cards) == 3
+    for card, (group_link, dashboard_link), name, where in zip(cards, links, (
+            "&lt;b&gt;Tea &amp; talk&lt;/b&gt;", "Online group", "Park group"), (
+            "Room &lt;2&gt; · Video meeting", "Video meeting", "Park"), strict=True):
+        assert f'<h2><a href="{group_link}">{name}</a></h2>' in card
+        assert f'<p class="small muted">{where}</p>' in card
+        assert f'<a class="button secondary" href="{dashboard_link}">Dashboard</a>' in card
+        assert '<p class="muted">Next session (4 of 8): ' in card
+    person_client = app.test_client()
+    login(person_client, person)
+    person_cards = person_client.get("/groups").get_data(as_text=True).split('<li class="card">')[1:]
+    assert [links[0][0] in person_cards[0], links[1][0] in person_cards[1]] == [True, True]
+    assert "/dashboard" not in "".join(person_cards)
+
+
 def test_my_groups_query_count_does_not_grow_with_groups(app, client, query_counter):
     peer, person = make_peer_specialist(app), make_participant(app)
     person_client = app.test_client()
@@ -246,9 +274,9 @@ def test_my_groups_query_count_does_not_grow_with_groups(app, client, query_coun
         _started_group(app, peer, [person], name=f"Group {n}", capacity=20)
     (peer_count, peer_page), (person_count, person_page) = queries(client), queries(person_client)
     assert peer_page.count("Next session (4 of 8)") == person_page.count("Next session") == 6
-    # The signed-in user, the groups with their next sessions, and (facilitators) who needs
-    # a follow-up.
-    assert (peer_count, person_count) == few == (3, 2)
+    # The signed-in user, and the groups with their next sessions and (facilitators) who
+    # needs a follow-up.
+    assert (peer_count, person_count) == few == (2, 2)
 
 
 def test_admin_creates_and_edits_a_group_and_moves_a_member(app, client):

@@ -8,10 +8,11 @@ import pytest
 from sqlalchemy import select
 
 from tests.factories import make_admin, make_participant, make_peer_specialist
-from tests.groups.factories import group_details, make_group
+from tests.groups.factories import group_details, make_flag, make_group
 from wham import permissions
 from wham.accounts.models import User
 from wham.audit import AuditEvent
+from wham.checkins.models import FlagReason
 from wham.extensions import db
 from wham.groups import services
 from wham.groups.models import Attendance, Group, GroupSession, Membership
@@ -161,13 +162,36 @@ def test_group_list_shows_the_next_session_that_is_not_cancelled(app_ctx):
     services.set_session_cancelled(_user(peer), ongoing.sessions[0], True, NOW)
     # Session 3 moved before session 2: the next one is the earliest, not the lowest number.
     services.move_session(_user(peer), ongoing.sessions[2], date(2026, 9, 16), time(18, 0), NOW)
-    rows = services.group_list(permissions.facilitated_groups(_user(peer)), NOW)
+    rows = services.group_list(permissions.facilitated_groups, _user(peer), NOW)
     assert [(r.name, r.next_number) for r in rows] == [("A group", None), ("B group", 3)]
     assert rows[1].next_starts_at == datetime(2026, 9, 16, 22, 0, tzinfo=UTC)
     assert (rows[1].session_count, rows[1].time_zone) == (8, "America/New_York")
     services.leave_group(_user(person), services.active_membership(rows[0].id, person.id), NOW)
-    assert [r.name for r in services.group_list(services.member_groups(_user(person)), NOW)] \
+    assert [r.name for r in services.group_list(services.member_groups, _user(person), NOW)] \
         == ["B group"]
+
+
+def test_group_list_counts_members_with_open_and_crisis_flags(app_ctx):
+    peer, other_peer = make_peer_specialist(app_ctx), make_peer_specialist(app_ctx)
+    ann, ben, cam, dee, eve, fay = (make_participant(app_ctx) for _ in range(6))
+    first = make_group(app_ctx, [peer], [ann, ben, cam, dee], name="A group")
+    make_group(app_ctx, [peer], [ann, eve], name="B group")
+    make_group(app_ctx, [other_peer], [fay], name="Another peer's group")
+    make_group(app_ctx, [peer], name="C group")  # no members yet
+    make_flag(app_ctx, ann, FlagReason.SUPPORT_NOW)  # crisis, and two open flags: counted once
+    make_flag(app_ctx, ann, FlagReason.WHO5_LOW)
+    make_flag(app_ctx, ben, FlagReason.NOT_SEEN, kind="follow_up")
+    make_flag(app_ctx, cam, FlagReason.PHQ9_ITEM9, acknowledged_at=NOW, acknowledged_by_id=peer.id,
+              note="Called; safe.")  # closed: not counted
+    make_flag(app_ctx, dee, FlagReason.CRISIS_TEXT)  # dee has left the group: not counted
+    services.leave_group(_user(dee), services.active_membership(first.id, dee.id), NOW)
+    make_flag(app_ctx, fay, FlagReason.PHQ9_ITEM9)  # another peer's group: not listed
+    rows = services.group_list(permissions.facilitated_groups, _user(peer), NOW, attention=True)
+    assert [(r.name, r.flagged, r.crisis) for r in rows] == [
+        ("A group", 2, 1), ("B group", 1, 1), ("C group", 0, 0)]
+    member_rows = services.group_list(services.member_groups, _user(ann), NOW)
+    assert [r.name for r in member_rows] == ["A group", "B group"]
+    assert "flagged" not in member_rows[0]._fields  # a participant's list has no counts
 
 
 def test_move_member_between_groups(app_ctx):

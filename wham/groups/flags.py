@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from functools import cache
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, case, func, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from wham import audit
@@ -25,7 +25,7 @@ from wham.checkins.models import CheckIn, Flag, FlagReason
 from wham.database import UTCDateTime
 from wham.extensions import db
 from wham.goals.models import LogEntry
-from wham.groups.models import Attendance, AttendanceStatus, GroupSession, Membership
+from wham.groups.models import Attendance, AttendanceStatus, Group, GroupSession, Membership
 from wham.i18n import translate
 from wham.timeutil import participant_week_start
 
@@ -320,39 +320,26 @@ def acknowledged_by_names(flags: list[Flag]) -> dict[int, str]:
     return dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all())
 
 
-@dataclass(frozen=True)
-class Attention:
-    """How many active members of a group have an open flag, and how many a crisis flag."""
-
-    flagged: int = 0
-    crisis: int = 0
-
-
-def attention_by_group(group_ids: list[int]) -> dict[int, Attention]:
-    """For a facilitator's list of groups, in one query."""
-    if not group_ids:
-        return {}
-    rows = db.session.execute(_attention_statement(), {"group_ids": group_ids})
-    return {group_id: Attention(flagged, crisis) for group_id, flagged, crisis in rows if flagged}
-
-
 @cache
-def _attention_statement():
-    # From the groups' members, each looked up in the open flags by its index (ix_flags_open):
+def attention_columns() -> tuple:
+    """For a facilitator's list of groups (services.group_list), two columns per group: how
+    many of its active members have an open flag (`flagged`), and how many an open crisis flag
+    (`crisis`). Read in the groups' own query, not a second one; built once per process."""
+    # From each group's members, each looked up in the open flags by its index (ix_flags_open):
     # a handful of steps per member whatever the program holds, and whatever the planner's
-    # statistics say about how many flags are open. Built once per process.
-    def open_flag(*reasons: FlagReason):
+    # statistics say about how many flags are open.
+    def members_with_open_flag(*reasons: FlagReason):
         found = select(Flag.id).where(Flag.acknowledged_at.is_(None),
                                       Flag.user_id == Membership.user_id)
         if reasons:
             found = found.where(Flag.reason.in_([r.value for r in reasons]))
-        return found.exists()
+        return (select(func.count(Membership.id))
+                .where(Membership.group_id == Group.id, Membership.left_at.is_(None),
+                       found.exists())
+                .correlate(Group).scalar_subquery())
 
-    return (select(Membership.group_id, func.count(case((open_flag(), 1))),
-                   func.count(case((open_flag(*CRISIS_REASONS), 1))))
-            .where(Membership.group_id.in_(bindparam("group_ids", expanding=True)),
-                   Membership.left_at.is_(None))
-            .group_by(Membership.group_id))
+    return (members_with_open_flag().label("flagged"),
+            members_with_open_flag(*CRISIS_REASONS).label("crisis"))
 
 
 class AlreadyAcknowledged(Exception):

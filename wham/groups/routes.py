@@ -28,6 +28,7 @@ from wham.groups.forms import (
     member_field_name,
 )
 from wham.groups.models import Group
+from wham.groups.my_groups_view import group_cards
 from wham.i18n import format_moment
 from wham.links import public_url
 from wham.permissions import (
@@ -74,12 +75,16 @@ def _me() -> User:
 @roles_required(Role.PEER_SPECIALIST, Role.PARTICIPANT)
 def my_groups():
     if current_user.role == Role.PEER_SPECIALIST:
-        groups = services.group_list(facilitated_groups(current_user), utcnow())
-        attention = follow_up.attention_by_group([g.id for g in groups])
-    else:
-        groups, attention = services.group_list(services.member_groups(_me()), utcnow()), {}
-    return render_template("groups/my_groups.html", groups=groups, attention=attention,
-                           code_form=JoinCodeForm())
+        groups = services.group_list(facilitated_groups, current_user, utcnow(), attention=True)
+        return render_template("groups/my_groups.html",
+                               cards=group_cards(groups, facilitating=True))
+    return _participant_groups(JoinCodeForm())
+
+
+def _participant_groups(code_form: JoinCodeForm):
+    groups = services.group_list(services.member_groups, current_user, utcnow())
+    return render_template("groups/my_groups.html", cards=group_cards(groups, facilitating=False),
+                           code_form=code_form)
 
 
 @bp.route("/groups/new", methods=["GET", "POST"])
@@ -106,9 +111,7 @@ def join_by_code():
         if group is not None:
             return redirect(url_for("groups.join", code=group.join_code))
         form.code.errors.append(_("This code doesn't match a group. Check it with your facilitator."))
-    return render_template("groups/my_groups.html",
-                           groups=services.group_list(services.member_groups(_me()), utcnow()),
-                           code_form=form)
+    return _participant_groups(form)
 
 
 @bp.route("/join/<code>", methods=["GET", "POST"])

@@ -2,16 +2,19 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import cache
+from types import SimpleNamespace
 
-from sqlalchemy import Row, Select, bindparam, func, select
+from sqlalchemy import Integer, Row, Select, bindparam, func, select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from wham import audit
 from wham.accounts.models import Role, User
 from wham.extensions import db
+from wham.groups.flags import attention_columns
 from wham.groups.models import (
     Attendance,
     AttendanceStatus,
@@ -192,19 +195,30 @@ def next_sessions(group_ids: list[int], now: datetime) -> dict[int, GroupSession
     return {s.group_id: s for s in rows}
 
 
-def group_list(groups: Select[tuple[Group]], now: datetime) -> list[Row]:
-    """What a list of groups shows, in one query: `groups` selects the groups (scoped, in the
-    order shown, e.g. `facilitated_groups(peer)`); each row has the group's id, name,
-    time_zone, session_count, place and video_link, and its next session that is not
-    cancelled as next_number and next_starts_at (None when no session is left)."""
-    return list(db.session.execute(groups.with_only_columns(*_group_list_columns()),
-                                   {"upcoming_from": now}))
+def group_list(scope: Callable[[User], Select[tuple[Group]]], person: User, now: datetime, *,
+               attention: bool = False) -> list[Row]:
+    """What a list of groups shows, in one query: `scope(person)` selects the groups (scoped,
+    in the order shown: permissions.facilitated_groups, member_groups); each row has the
+    group's id, name, time_zone, session_count, place and video_link, and its next session
+    that is not cancelled as next_number and next_starts_at (None when no session is left).
+    With `attention` (a facilitator's list), also how many active members have an open flag
+    (flagged) and an open crisis flag (crisis), as flags.attention_columns counts them."""
+    return list(db.session.execute(_group_list_statement(scope, attention),
+                                   {"person_id": person.id, "upcoming_from": now}))
+
+
+# Scopes select by the person's id only: built once for this stand-in, whose id is bound at
+# each call. The id is read through a one-row sub-select so that PostgreSQL keeps one plan for
+# everyone: given the id itself, it re-plans the statement for each person at every request,
+# which costs more than running it.
+_ANY_PERSON = SimpleNamespace(id=select(bindparam("person_id", type_=Integer)).scalar_subquery())
 
 
 @cache
-def _group_list_columns() -> tuple:
-    """group_list's columns, built once (building them took longer than running the query);
-    `upcoming_from` is bound to the time from which sessions count as upcoming."""
+def _group_list_statement(scope: Callable[[User], Select[tuple[Group]]], attention: bool) -> Select:
+    """group_list's statement for one scope, built once per process (building it took longer
+    than running it); `upcoming_from` is bound to the time from which sessions count as
+    upcoming."""
     def next_session_column(column):
         # One small look-up per listed group (by its index on group_id); a join to the
         # sessions instead lets PostgreSQL's reused plan read every group's sessions.
@@ -215,9 +229,11 @@ def _group_list_columns() -> tuple:
                 .order_by(GroupSession.starts_at, GroupSession.number).limit(1)
                 .correlate(Group).scalar_subquery())
 
-    return (Group.id, Group.name, Group.time_zone, Group.session_count, Group.place,
-            Group.video_link, next_session_column(GroupSession.number).label("next_number"),
-            next_session_column(GroupSession.starts_at).label("next_starts_at"))
+    return scope(_ANY_PERSON).with_only_columns(
+        Group.id, Group.name, Group.time_zone, Group.session_count, Group.place,
+        Group.video_link, next_session_column(GroupSession.number).label("next_number"),
+        next_session_column(GroupSession.starts_at).label("next_starts_at"),
+        *(attention_columns() if attention else ()))
 
 
 def next_session(group: Group, now: datetime) -> GroupSession | None:
