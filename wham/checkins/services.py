@@ -170,13 +170,6 @@ def check_in_scores(user_ids: list[int], first_week: date, last_week: date) -> l
     return [CheckInScores(*row) for row in rows]
 
 
-def check_ins_between(user_id: int, first_week: date, last_week: date) -> list[CheckIn]:
-    return list(db.session.scalars(
-        select(CheckIn).where(CheckIn.user_id == user_id, CheckIn.week_start >= first_week,
-                              CheckIn.week_start <= last_week)
-        .order_by(CheckIn.week_start)))
-
-
 # --- saving a check-in ------------------------------------------------------------------------
 
 
@@ -487,10 +480,10 @@ def _progress_statement():
     - "take": a rating (factor, rating) of the participant's first or latest self-inventory,
       of that take, and when it was taken (one take when there is only one).
     Built once per process, as building it costs more than running it; the participant and
-    the first and last weeks are bound when it runs. Shaped to be cheap to plan, which
-    PostgreSQL does again at each request (psycopg forgets prepared statements at rollback):
-    no outer ordering (the service sorts the plans out), the logged days counted in a
-    subquery rather than a grouped join, both takes in one part."""
+    the first and last weeks are bound when it runs. Shaped to be cheap to plan (PostgreSQL
+    plans it again for each participant while it judges a custom plan worth it): no outer
+    ordering (the service sorts the plans out), the logged days counted in a subquery rather
+    than a grouped join, both takes in one part."""
     from wham.goals.models import ActionPlan, Done, InventoryRating, InventoryTake, LogEntry
 
     user_id = bindparam("user_id", type_=Integer)
