@@ -70,6 +70,7 @@ def main() -> int:
     parser.add_argument("--profile", help="part of a page name to profile")
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--sort", default="cumulative")
+    parser.add_argument("--only", help="time only pages whose name holds this (and /healthz)")
     parser.add_argument("--production", action="store_true",
                         help="the production configuration (as gunicorn runs it)")
     args = parser.parse_args()
@@ -79,6 +80,8 @@ def main() -> int:
 
     key, growth = bench.build_pages(args.database_url)
     every = key + [page for pair in growth.values() for page in pair]
+    if args.only:
+        every = [page for page in every if page.path == "/healthz" or args.only in page.name]
     config = bench.bench_config(args.database_url)
     if args.production:
         from config import ProductionConfig

@@ -251,6 +251,35 @@ def test_dashboard_shows_crisis_first_in_words_and_audits_each_member_shown(app,
     assert abs(occurred_at - utcnow()) < timedelta(minutes=1)
 
 
+def test_dashboard_rows_escape_what_people_typed_and_link_each_member_and_flag(app, client):
+    peer, (ann, ben), group = _started(app, names=['<b>Ann</b> & "co"', "Ben"])
+    make_goal(app, ann, factor="sleep", what="<script>alert(1)</script>")
+    crisis = make_flag(app, ann, FlagReason.SUPPORT_NOW)
+    follow_up = make_flag(app, ben, FlagReason.MISSED_CHECKINS)
+    login(client, peer)
+    page = client.get(f"/groups/{group.id}/dashboard").get_data(as_text=True)
+    assert "<script>alert(1)" not in page and "<b>Ann</b>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    ann_link = f'<a href="/groups/{group.id}/members/{ann.id}">'
+    assert f"{ann_link}&lt;b&gt;Ann&lt;/b&gt; &amp; &#34;co&#34;</a>" in page
+    assert f'href="/groups/{group.id}/members/{ann.id}/flags/{crisis}"' in page
+    assert f'href="/groups/{group.id}/members/{ben.id}/flags/{follow_up}"' in page
+    assert 'class="flag-badge flag-crisis"' in page and 'class="flag-badge flag-follow-up"' in page
+    assert f'id="spark-confidence-{ben.id}-title"' in page
+
+
+def test_dashboard_rows_in_spanish(app, client):
+    peer, (ann,), group = _started(app, n=1, names=["Ann"])
+    with app.app_context():
+        db.session.get(User, peer.id).language = "es"
+        db.session.commit()
+    make_flag(app, ann, FlagReason.SUPPORT_NOW)
+    login(client, peer)
+    page = client.get(f"/groups/{group.id}/dashboard").get_data(as_text=True)
+    assert 'data-label="Asistencia"' in page and "Sin meta activa" in page
+    assert "Confidence" not in page and "Wellbeing" not in page and "No active goal" not in page
+
+
 def test_dashboard_shows_the_flags_the_scheduler_raised_and_raises_none_itself(app, client):
     peer, (quiet,), group = _started(app, n=1)
     login(client, peer)

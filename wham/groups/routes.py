@@ -14,6 +14,7 @@ from wham.extensions import db
 from wham.groups import dashboard as group_dashboard
 from wham.groups import flags as follow_up
 from wham.groups import services
+from wham.groups.dashboard_view import member_table_rows
 from wham.groups.forms import (
     AcknowledgeFlagForm,
     FacilitatorGroupForm,
@@ -316,7 +317,8 @@ def dashboard(group_id: int):
     now = utcnow()
     members = services.active_members(group)
     rows = group_dashboard.member_rows(group, now, members)
-    page = render_template("groups/dashboard.html", group=group, rows=rows, now=now,
+    page = render_template("groups/dashboard.html", group=group, rows=rows,
+                           table_rows=member_table_rows(group.id, rows, now),
                            upcoming=services.next_session(group, now))
     # Audited once the page is made, so a page that failed leaves no trace.
     group_dashboard.record_dashboard_view(_me(), group, rows, now)
