@@ -6,7 +6,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from flask import current_app
 from sqlalchemy import (
@@ -143,8 +143,7 @@ def streak_of(weeks: list[date], current_week_start: date) -> int:
     return streak
 
 
-@dataclass(frozen=True)
-class CheckInScores:
+class CheckInScores(NamedTuple):
     """The numbers of one check-in, without its free text: what staff pages show."""
 
     id: int
@@ -153,7 +152,6 @@ class CheckInScores:
     days_done: int
     confidence_next: int
     who5_score: int
-    updated_at: datetime
 
 
 def check_in_scores(user_ids: list[int], first_week: date, last_week: date) -> list[CheckInScores]:
@@ -161,13 +159,20 @@ def check_in_scores(user_ids: list[int], first_week: date, last_week: date) -> l
     one query (for a group's dashboard and the follow-up rules)."""
     if not user_ids:
         return []
-    rows = db.session.execute(
-        select(CheckIn.id, CheckIn.user_id, CheckIn.week_start, CheckIn.days_done,
-               CheckIn.confidence_next, CheckIn.who5_score, CheckIn.updated_at)
-        .where(CheckIn.user_id.in_(user_ids), CheckIn.week_start >= first_week,
-               CheckIn.week_start <= last_week)
-        .order_by(CheckIn.user_id, CheckIn.week_start))
-    return [CheckInScores(*row) for row in rows]
+    rows = db.session.connection().execute(
+        _scores_statement(), {"user_ids": list(user_ids), "first": first_week, "last": last_week})
+    return [CheckInScores._make(row) for row in rows]
+
+
+@cache
+def _scores_statement():
+    # Built once per process; the ids are one expanding parameter.
+    return (select(CheckIn.id, CheckIn.user_id, CheckIn.week_start, CheckIn.days_done,
+                   CheckIn.confidence_next, CheckIn.who5_score)
+            .where(CheckIn.user_id.in_(bindparam("user_ids", expanding=True)),
+                   CheckIn.week_start >= bindparam("first", type_=CheckIn.week_start.type),
+                   CheckIn.week_start <= bindparam("last", type_=CheckIn.week_start.type))
+            .order_by(CheckIn.user_id, CheckIn.week_start))
 
 
 # --- saving a check-in ------------------------------------------------------------------------

@@ -407,12 +407,19 @@ def first_active_goals(user_ids: list[int]) -> dict[int, GoalLine]:
     if not user_ids:
         return {}
     goals: dict[int, GoalLine] = {}
-    for goal_id, user_id, factor, what in db.session.execute(
-            select(Goal.id, Goal.user_id, Goal.factor, Goal.what)
-            .where(Goal.user_id.in_(user_ids), Goal.status == GoalStatus.ACTIVE)
-            .order_by(Goal.user_id, Goal.created_at, Goal.id)):
+    for goal_id, user_id, factor, what in db.session.connection().execute(
+            _first_active_goals_statement(), {"user_ids": list(user_ids)}):
         goals.setdefault(user_id, GoalLine(goal_id, factor, what))
     return goals
+
+
+@cache
+def _first_active_goals_statement():
+    # Built once per process; the ids are one expanding parameter.
+    return (select(Goal.id, Goal.user_id, Goal.factor, Goal.what)
+            .where(Goal.user_id.in_(bindparam("user_ids", expanding=True)),
+                   Goal.status == GoalStatus.ACTIVE)
+            .order_by(Goal.user_id, Goal.created_at, Goal.id))
 
 
 def planned_and_done_days(goal_ids: list[int],
@@ -421,14 +428,21 @@ def planned_and_done_days(goal_ids: list[int],
     in one query; "partly" is not done, as in `days_done_in_week`."""
     if not goal_ids or not weeks:
         return {}
-    rows = db.session.execute(
-        select(ActionPlan.goal_id, ActionPlan.week_start, ActionPlan.days_planned,
-               func.count(LogEntry.id))
-        .outerjoin(LogEntry, and_(LogEntry.plan_id == ActionPlan.id, LogEntry.done == Done.YES))
-        .where(ActionPlan.goal_id.in_(goal_ids), ActionPlan.week_start.in_(sorted(weeks)))
-        .group_by(ActionPlan.id, ActionPlan.goal_id, ActionPlan.week_start,
-                  ActionPlan.days_planned))
+    rows = db.session.connection().execute(
+        _planned_and_done_statement(), {"goal_ids": list(goal_ids), "weeks": sorted(weeks)})
     return {(goal_id, week): (planned, done) for goal_id, week, planned, done in rows}
+
+
+@cache
+def _planned_and_done_statement():
+    # Built once per process; the goals and weeks are expanding parameters.
+    return (select(ActionPlan.goal_id, ActionPlan.week_start, ActionPlan.days_planned,
+                   func.count(LogEntry.id))
+            .outerjoin(LogEntry, and_(LogEntry.plan_id == ActionPlan.id, LogEntry.done == Done.YES))
+            .where(ActionPlan.goal_id.in_(bindparam("goal_ids", expanding=True)),
+                   ActionPlan.week_start.in_(bindparam("weeks", expanding=True)))
+            .group_by(ActionPlan.id, ActionPlan.goal_id, ActionPlan.week_start,
+                      ActionPlan.days_planned))
 
 
 def active_goals_by_factor(user_ids: list[int]) -> list[tuple[str, int]]:

@@ -12,6 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cache
+from typing import NamedTuple
 
 from sqlalchemy import Integer, and_, bindparam, case, func, or_, select
 
@@ -44,8 +45,7 @@ class CheckInStatus(enum.StrEnum):
     MISSED = "missed"
 
 
-@dataclass(frozen=True)
-class WeekValue:
+class WeekValue(NamedTuple):
     week_start: date
     value: int | None
 
@@ -119,24 +119,20 @@ def member_rows(group: Group, now: datetime, members: list[Membership] | None = 
         goal = goals.get(m.user_id)
         planned, logged = days.get((goal.id, week), (None, None)) if goal else (None, None)
         spark = [member.this_week - timedelta(weeks=n) for n in range(SPARK_WEEKS - 1, -1, -1)]
+        spark_scores = [(week, member.scores.get(week)) for week in spark]
         present, held = attendance.get(m.user_id, (0, 0))
         rows.append(MemberRow(
             user=m.user, membership=m, goal=goal, check_in_week=week,
             check_in_status=_status(member, week, now),
             days_done=score.days_done if score is not None else logged,
             days_planned=planned,
-            confidence=[WeekValue(w, _value(member, w, "confidence_next")) for w in spark],
-            wellbeing=[WeekValue(w, _value(member, w, "who5_score")) for w in spark],
+            confidence=[WeekValue(w, s.confidence_next if s else None) for w, s in spark_scores],
+            wellbeing=[WeekValue(w, s.who5_score if s else None) for w, s in spark_scores],
             attended=present, held=held, last_active=member.last_active,
             flags=flags.get(m.user_id, [])))
     rows.sort(key=lambda r: (not r.has_crisis, not r.flags, r.user.display_name.casefold(),
                              r.user.id))
     return rows
-
-
-def _value(member: follow_up.MemberFacts, week: date, name: str) -> int | None:
-    score = member.scores.get(week)
-    return getattr(score, name) if score is not None else None
 
 
 def _check_in_week(member: follow_up.MemberFacts, now: datetime) -> date:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import contains_eager, joinedload
 
 from wham import audit
 from wham.accounts.models import Role, User
+from wham.database import UTCDateTime
 from wham.extensions import db
 from wham.groups.flags import attention_columns
 from wham.groups.models import (
@@ -236,11 +237,20 @@ def _group_list_statement(scope: Callable[[User], Select[tuple[Group]]], attenti
         *(attention_columns() if attention else ()))
 
 
-def next_session(group: Group, now: datetime) -> GroupSession | None:
-    """The group's next session that is not cancelled, from its sessions (no query once they
-    are loaded, as the dashboard's roll-up loads them)."""
-    return min((s for s in group.sessions if not s.is_cancelled and s.starts_at >= now),
-               key=lambda s: (s.starts_at, s.number), default=None)
+def next_session(group: Group, now: datetime) -> Row | None:
+    """The group's next session that is not cancelled: its number and start, or None."""
+    return db.session.connection().execute(
+        _next_session_statement(), {"group_id": group.id, "now": now}).first()
+
+
+@cache
+def _next_session_statement():
+    # Built once per process (building it took longer than running it).
+    return (select(GroupSession.number, GroupSession.starts_at)
+            .where(GroupSession.group_id == bindparam("group_id", type_=Integer),
+                   GroupSession.starts_at >= bindparam("now", type_=UTCDateTime),
+                   GroupSession.is_cancelled.is_(False))
+            .order_by(GroupSession.starts_at, GroupSession.number).limit(1))
 
 
 # --- joining and leaving -----------------------------------------------------------------
