@@ -93,6 +93,15 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
 
+    # Flask-Caching, for figures a page may show a little late. SimpleCache keeps them in each
+    # process (every gunicorn worker computes its own copy); several workers or web nodes can
+    # share one copy with CACHE_TYPE=RedisCache and CACHE_REDIS_URL=redis://host:6379/0 (this
+    # needs the `redis` package installed). Each use names its own timeout; this is the fallback.
+    CACHE_TYPE = os.environ.get("CACHE_TYPE", "SimpleCache")
+    CACHE_REDIS_URL = os.environ.get("CACHE_REDIS_URL", "")
+    CACHE_KEY_PREFIX = "wham:"  # one Redis may serve other apps too
+    CACHE_DEFAULT_TIMEOUT = 60  # seconds
+
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"
@@ -127,6 +136,9 @@ class Config:
     SMS_CODE_MAX_ATTEMPTS = 5
     SMS_CODE_RESEND_AFTER = timedelta(seconds=60)
     SMS_CODES_PER_DAY = 5
+    # The admin's delivery statistics count a week of the outbox: they are computed at most this
+    # often and shown with the time they were computed (a product decision: at most 30 s old).
+    SMS_STATISTICS_MAX_AGE_SECONDS = 30
     # Nudges (wham/nudges): a follow-up this long after an unanswered check-in reminder, the
     # group reminder at this local time the day before, and how far back a planner that was
     # stopped still catches up on nudges it missed.
@@ -168,6 +180,10 @@ class TestingConfig(Config):
     TWILIO_MESSAGING_SERVICE_SID = ""
     TWILIO_API_ORIGIN = ""
     SMS_RATE_PER_SECOND = 0.0  # 0: no pacing; the pacer has its own tests
+    # Nothing cached: tests share one app, so one test's figures must not show in the next.
+    # Tests of caching build their own app with a real cache.
+    CACHE_TYPE = "NullCache"
+    CACHE_NO_NULL_WARNING = True
     MAIL_SERVER = ""  # no email unless a test points it at its local fake SMTP server
 
 

@@ -28,7 +28,7 @@ def create_app(config: str | type | None = None) -> Flask:
     app.config.from_object(config_class)
 
     from wham import charts, database, errors, i18n, navigation, security
-    from wham.extensions import csrf, db, limiter, login_manager, mail, migrate
+    from wham.extensions import cache, csrf, db, limiter, login_manager, mail, migrate
 
     database.configure_engine(app)
     db.init_app(app)
@@ -38,6 +38,7 @@ def create_app(config: str | type | None = None) -> Flask:
     limiter.init_app(app)
     login_manager.init_app(app)
     mail.init_app(app)
+    cache.init_app(app)
     i18n.init_app(app)
     charts.init_app(app)
     navigation.init_app(app)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import request
 from flask_babel import Babel
+from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_mailman import Mail
@@ -37,3 +38,4 @@ csrf = CSRFProtect()
 babel = Babel()
 limiter = Limiter(key_func=_client_address, default_limits=[])
 mail = Mail()  # sends only when MAIL_SERVER is set (see config.py)
+cache = Cache()  # per process unless CACHE_TYPE says otherwise (see config.py)

@@ -1,13 +1,13 @@
 """The outbox: queue a message once, claim due rows, send after commit, record what happened."""
 from __future__ import annotations
 
+import functools
 import random
 import threading
 import time as clock
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cache
 from operator import attrgetter
 from typing import NamedTuple
 
@@ -30,7 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from wham import audit
 from wham.accounts.models import User
 from wham.database import UTCDateTime
-from wham.extensions import db
+from wham.extensions import cache, db
 from wham.sms.models import FINAL_STATUSES, OutboxMessage, OutboxStatus, SmsContact, SmsKind
 from wham.sms.senders import INVALID_NUMBERS, UNSUBSCRIBED, SendError, SmsSender
 from wham.sms.texts import render_sms
@@ -389,6 +389,9 @@ class RecentFailure(NamedTuple):
 
 
 def delivery_statistics(now: datetime, days: int = 7) -> dict:
+    """The outbox's figures for the `days` before `now` (`as_of`): counts by kind and status,
+    the newest failures and page-wide counts. Plain values only (enums, tuples, datetimes), so
+    the figures can be pickled into any cache."""
     period = {"since": now - timedelta(days=days)}
     table: dict[SmsKind, dict[OutboxStatus, int]] = {}
     failures: list[RecentFailure] = []
@@ -404,13 +407,31 @@ def delivery_statistics(now: datetime, days: int = 7) -> dict:
             totals[part] = number
     failures.sort(key=attrgetter("updated_at"), reverse=True)
     return {"by_kind": table, "kinds": list(SmsKind), "statuses": list(OutboxStatus),
-            "failures": failures, "days": days, **totals}
+            "failures": failures, "days": days, "as_of": now, **totals}
+
+
+_STATISTICS_CACHE_KEY = "sms.delivery_statistics"
+
+
+def recent_delivery_statistics(now: datetime) -> dict:
+    """delivery_statistics computed at most SMS_STATISTICS_MAX_AGE_SECONDS before `now`: the
+    figures in the cache while they are young enough, else new ones, cached for the next views.
+    Counting a week of the outbox at every view of a monitoring page is more than its figures
+    are worth; their `as_of` tells the reader how old they are."""
+    max_age = current_app.config["SMS_STATISTICS_MAX_AGE_SECONDS"]
+    stats = cache.get(_STATISTICS_CACHE_KEY)
+    # The age is measured from `now` as well as by the cache's timeout: the page's promise
+    # holds whatever a cache backend does with timeouts, and for any `now` a caller gives.
+    if stats is None or now - stats["as_of"] >= timedelta(seconds=max_age):
+        stats = delivery_statistics(now)
+        cache.set(_STATISTICS_CACHE_KEY, stats, timeout=max_age)
+    return stats
 
 
 RECENT_FAILURES = 20
 
 
-@cache
+@functools.cache
 def _statistics_statement() -> Select:
     """delivery_statistics' one statement, built once (building it took longer than the
     database took to answer it); `since` is bound to the start of the period. Its rows are of
@@ -461,5 +482,6 @@ def _statistics_statement() -> Select:
 
 __all__ = ["FINAL_STATUSES", "Pacer", "SendReport", "apply_status_callback",
            "cancel_queued_messages", "claim_due_messages", "delivery_statistics",
-           "expire_overdue_messages", "queue_message", "queue_messages", "register_send_check",
-           "release_stuck_claims", "send_due_messages"]
+           "expire_overdue_messages", "queue_message", "queue_messages",
+           "recent_delivery_statistics", "register_send_check", "release_stuck_claims",
+           "send_due_messages"]

@@ -168,5 +168,5 @@ def status():
 @bp.get("/admin/sms")
 @roles_required(Role.ADMIN)
 def admin_statistics():
-    stats = outbox.delivery_statistics(utcnow())
+    stats = outbox.recent_delivery_statistics(utcnow())
     return render_template("sms/admin.html", stats=stats, page=DeliveryPage(stats))

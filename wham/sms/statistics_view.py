@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from functools import cached_property
 
+from babel import dates as babel_dates
+from flask_babel import get_locale
 from markupsafe import Markup, escape
 
 from wham.charts import table_rows
@@ -27,6 +29,13 @@ class DeliveryPage:
     @cached_property
     def _kind_labels(self) -> dict:
         return kind_labels()
+
+    @property
+    def as_of(self) -> str:
+        """When the figures were computed, to the second, in UTC (e.g. "6:05:12\u202fPM"): they
+        may be some seconds old (outbox.recent_delivery_statistics)."""
+        return babel_dates.format_time(self.stats["as_of"].time(), "medium",
+                                       locale=str(get_locale() or "en"))
 
     @cached_property
     def status_headers(self) -> list[str]:
