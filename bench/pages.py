@@ -28,6 +28,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from statistics import median
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -57,6 +58,8 @@ class Page:
     p50: float = 0.0
     p95: float = 0.0
     mean: float = 0.0
+    ratio: float = 1.0  # req/s to /healthz's in the same round (median over the rounds)
+    p95_ratio: float = 1.0  # p95 to /healthz's p95 in the same round (median)
     queries: int = 0
     seq_scans: list[str] = field(default_factory=list)
 
@@ -68,7 +71,11 @@ def parse_args() -> argparse.Namespace:
                         help="emptied and refilled unless --reuse (default: %(default)s)")
     parser.add_argument("--participants", type=int, help="default 10,000 (--quick: 300)")
     parser.add_argument("--weeks", type=int, help="default 52 (--quick: 8)")
-    parser.add_argument("--seconds", type=int, help="per page (default 15, --quick: 1)")
+    parser.add_argument("--seconds", type=int, help="per page and round (default 5, --quick: 1)")
+    parser.add_argument("--rounds", type=int,
+                        help="key pages measured this many times in turn, /healthz first in each "
+                             "round; the median of each round's ratios is shown (default 3, "
+                             "--quick: 1)")
     parser.add_argument("--connections", type=int, default=8, help="wrk connections")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--reuse", action="store_true", help="keep the data of an earlier run")
@@ -76,7 +83,8 @@ def parse_args() -> argparse.Namespace:
     args = parser.parse_args()
     args.participants = args.participants or (300 if args.quick else 10_000)
     args.weeks = args.weeks or (8 if args.quick else 52)
-    args.seconds = args.seconds or (1 if args.quick else 15)
+    args.seconds = args.seconds or (1 if args.quick else 5)
+    args.rounds = args.rounds or (1 if args.quick else 3)
     return args
 
 
@@ -260,7 +268,8 @@ def login_cookie(base: str, email: str, password: str) -> str:
     return f"session={response.cookies['session']}"
 
 
-def measure(base: str, page: Page, cookie: str | None, args: argparse.Namespace) -> None:
+def measure(base: str, page: Page, cookie: str | None, args: argparse.Namespace) -> dict[str, float]:
+    """The page under wrk for args.seconds: rps, p50, p95 and mean (ms)."""
     headers = {"Cookie": cookie} if cookie else {}
     check = requests.get(base + page.path, headers=headers, timeout=30, allow_redirects=False)
     if check.status_code != 200:
@@ -273,8 +282,8 @@ def measure(base: str, page: Page, cookie: str | None, args: argparse.Namespace)
     report = json.loads(output.strip().splitlines()[-1])
     if report["errors"]:
         raise SystemExit(f"{page.name}: wrk saw {report['errors']} errors")
-    page.rps, page.p50, page.p95, page.mean = report["rps"], report["p50_ms"], report["p95_ms"], \
-        report["mean_ms"]
+    return {"rps": report["rps"], "p50": report["p50_ms"], "p95": report["p95_ms"],
+            "mean": report["mean_ms"]}
 
 
 def ensure_wrk() -> None:
@@ -337,7 +346,8 @@ def main() -> int:
     url = args.database_url
     ensure_wrk()
     print(f"database: {make_url(url).render_as_string()}  participants: {args.participants:,}  "
-          f"weeks: {args.weeks}  {args.seconds} s per page, {args.connections} connections")
+          f"weeks: {args.weeks}  {args.seconds} s per page and round, {args.rounds} rounds, "
+          f"{args.connections} connections")
     generated = prepare_database(url, args)
     key, growth = build_pages(url)
     every = key + [page for pair in growth.values() for page in pair]
@@ -350,8 +360,22 @@ def main() -> int:
         for page in every:
             if page.login and page.login not in cookies:
                 cookies[page.login] = login_cookie(server.base, page.login, DEMO_PASSWORD)
-        for page in every:
-            measure(server.base, page, cookies.get(page.login), args)
+        # The machine's speed drifts within minutes: each round measures /healthz and then
+        # every key page, each page is compared with the /healthz of its own round, and the
+        # median of the rounds is shown.
+        rounds = [[measure(server.base, page, cookies.get(page.login), args) for page in key]
+                  for _ in range(args.rounds)]
+        for n, page in enumerate(key):
+            runs = [measured[n] for measured in rounds]
+            page.rps, page.p50, page.p95, page.mean = (
+                median(run[field] for run in runs) for field in ("rps", "p50", "p95", "mean"))
+            page.ratio = median(run["rps"] / health["rps"] for run, health in
+                                zip(runs, (measured[0] for measured in rounds), strict=True))
+            page.p95_ratio = median(run["p95"] / health["p95"] for run, health in
+                                    zip(runs, (measured[0] for measured in rounds), strict=True))
+        for page in every[len(key):]:
+            page.rps, page.p50, page.p95, page.mean = measure(
+                server.base, page, cookies.get(page.login), args).values()
         rss = server.worker_rss_mb()
     finally:
         server.stop()
@@ -367,7 +391,7 @@ def report(key: list[Page], growth: dict[int, tuple[Page, Page]], rss: list[floa
     print(f"{'page':24} {'req/s':>8} {'ratio':>6} {'p50 ms':>8} {'p95 ms':>8} {'p95/hz':>7} "
           f"{'queries':>7}  target")
     for page in key:
-        ratio, p95_ratio = page.rps / health.rps, page.p95 / health.p95
+        ratio, p95_ratio = page.ratio, page.p95_ratio
         target = ""
         if page is not health:
             ok = ratio >= TARGET_RATIO
