@@ -34,6 +34,18 @@ def inbound(client, from_e164, body, **kwargs):
                        **kwargs)
 
 
+def test_nul_characters_in_a_signed_request_are_dropped_not_a_server_error(app, client):
+    # Found by tests/test_property_input.py on PostgreSQL: From="\x00" answered 500.
+    user = make_texter(app)
+    assert inbound(client, "\x00", "hello").status_code == 200
+    assert inbound(client, "\x00" + user.mobile_e164, "ST\x00OP").status_code == 200
+    assert contact_of(app, user).opted_out_at is not None  # the STOP was read, from that number
+    before = db_snapshot(app)
+    callback = signed_post(client, "/sms/status", {"MessageSid": "\x00", "MessageStatus": "\x00"})
+    assert callback.status_code == 200
+    assert db_snapshot(app) == before
+
+
 @pytest.mark.parametrize("path", ["/sms/inbound", "/sms/status"])
 @pytest.mark.parametrize("how", ["missing", "wrong token", "other url", "tampered"])
 def test_unsigned_requests_are_refused_and_change_nothing(app, client, path, how):

@@ -145,8 +145,8 @@ def _twiml(text: str | None):
 @csrf.exempt  # Twilio cannot send a CSRF token; the signature check stands in for it
 def inbound():
     _require_twilio_signature()
-    sender = request.form.get("From", "")[:20]
-    text = request.form.get("Body", "")[:1600]
+    sender = _twilio_field("From", 20)
+    text = _twilio_field("Body", 1600)
     if not sender:
         return _twiml(None)
     return _twiml(services.handle_inbound(sender, text, utcnow()))
@@ -156,10 +156,15 @@ def inbound():
 @csrf.exempt  # as above: signed by Twilio instead
 def status():
     _require_twilio_signature()
-    outbox.apply_status_callback(request.form.get("MessageSid", "")[:64],
-                                 request.form.get("MessageStatus", "")[:20],
-                                 request.form.get("ErrorCode", "")[:32] or None, utcnow())
+    outbox.apply_status_callback(_twilio_field("MessageSid", 64), _twilio_field("MessageStatus", 20),
+                                 _twilio_field("ErrorCode", 32) or None, utcnow())
     return _twiml(None)
+
+
+def _twilio_field(name: str, limit: int) -> str:
+    """A field of a signed Twilio request, at most `limit` characters, without NUL characters
+    (PostgreSQL cannot compare text with them; a real number, id or text never has one)."""
+    return request.form.get(name, "").replace("\x00", "")[:limit]
 
 
 # --- admin --------------------------------------------------------------------------------
