@@ -159,11 +159,16 @@ def count_queries(url: str, pages: list[Page], password: str, explain: bool) -> 
 
     Each page is opened once before it is counted: the first view of a dashboard may raise
     the follow-up flags the hourly job has not raised yet (a one-off write); what is counted
-    is the page's steady cost."""
+    is the page's steady cost. Nothing is cached here, so a page whose figures are cached for
+    a while (SMS statistics) is counted and explained as when it computes them."""
     from wham import create_app
     from wham.extensions import db
 
-    app = create_app(bench_config(url))
+    class Uncached(bench_config(url)):
+        CACHE_TYPE = "NullCache"
+        CACHE_NO_NULL_WARNING = True
+
+    app = create_app(Uncached)
     with app.app_context():
         engine = db.engine
     clients = {}

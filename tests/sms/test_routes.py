@@ -258,6 +258,19 @@ def test_recent_failures_are_the_newest_of_both_failed_statuses(app):
     assert {row.status for row in failures} == {OutboxStatus.FAILED, OutboxStatus.UNDELIVERED}
 
 
+def test_failures_at_the_same_moment_are_listed_newest_message_first(app):
+    # A provider outage fails many texts within the same second: the list is the same at
+    # every view, and the 20 shown are the latest queued of them.
+    now = utcnow()
+    at = now - timedelta(minutes=5)
+    rows = [(SmsKind.CHECKIN_REMINDER, OutboxStatus.FAILED if n % 2 else OutboxStatus.UNDELIVERED,
+             now - timedelta(hours=1), at, f"e{n}") for n in range(25)]
+    ids = _add_outbox_rows(app, make_texter(app), rows)
+    with app.app_context():
+        failures = outbox.delivery_statistics(now)["failures"]
+    assert [row.id for row in failures] == sorted(ids, reverse=True)[:20]
+
+
 def test_admin_failures_table_escapes_error_codes_and_shows_a_dash_for_none(app, client):
     now = utcnow()
     user = make_texter(app)

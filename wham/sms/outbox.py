@@ -405,7 +405,7 @@ def delivery_statistics(now: datetime, days: int = 7) -> dict:
             failures.append(RecentFailure(number, kind, status, *failure))
         else:
             totals[part] = number
-    failures.sort(key=attrgetter("updated_at"), reverse=True)
+    failures.sort(key=attrgetter("updated_at", "id"), reverse=True)
     return {"by_kind": table, "kinds": list(SmsKind), "statuses": list(OutboxStatus),
             "failures": failures, "days": days, "as_of": now, **totals}
 
@@ -459,10 +459,12 @@ def _statistics_statement() -> Select:
             select(OutboxMessage.id, OutboxMessage.kind, OutboxMessage.status,
                    OutboxMessage.error_code, OutboxMessage.updated_at, OutboxMessage.attempts)
             .where(OutboxMessage.status == status, OutboxMessage.updated_at >= since)
-            .order_by(OutboxMessage.updated_at.desc()).limit(RECENT_FAILURES).subquery())
+            .order_by(OutboxMessage.updated_at.desc(), OutboxMessage.id.desc())
+            .limit(RECENT_FAILURES).subquery())
 
     failed = union_all(newest(OutboxStatus.FAILED), newest(OutboxStatus.UNDELIVERED)).subquery()
-    shown = (select(failed).order_by(failed.c.updated_at.desc()).limit(RECENT_FAILURES)
+    shown = (select(failed).order_by(failed.c.updated_at.desc(), failed.c.id.desc())
+             .limit(RECENT_FAILURES)
              .subquery())
     failures = select(literal("failure"), shown.c.kind, shown.c.status, shown.c.id,
                       shown.c.error_code, shown.c.updated_at, shown.c.attempts)
