@@ -57,6 +57,19 @@ def _waiting(page: str) -> int:
     return int(re.search(r'stat-number">(\d+)</span><span class="stat-label">Waiting', page)[1])
 
 
+def _pages_around_a_new_message(app: Flask, wait: float = 0) -> tuple[str, str]:
+    """The admin's page with one message waiting, then again after a second one is queued
+    and `wait` seconds have passed."""
+    client = app.test_client()
+    login(client, make_admin(app))
+    user = make_texter(app)
+    make_queued(app, user, utcnow(), key="first")
+    first = _admin_page(client)
+    make_queued(app, user, utcnow(), key="second")
+    time.sleep(wait)
+    return first, _admin_page(client)
+
+
 def test_figures_are_kept_for_their_max_age_then_counted_anew(cached_app):
     app = cached_app()
     now = utcnow()
@@ -92,14 +105,7 @@ def test_cached_figures_are_plain_data(cached_app):
 
 def test_the_page_shows_the_same_figures_within_their_max_age_and_when_they_were_counted(
         cached_app):
-    app = cached_app()
-    client = app.test_client()
-    login(client, make_admin(app))
-    user = make_texter(app)
-    make_queued(app, user, utcnow(), key="first")
-    first = _admin_page(client)
-    make_queued(app, user, utcnow(), key="second")
-    second = _admin_page(client)
+    first, second = _pages_around_a_new_message(cached_app())
     assert _waiting(first) == _waiting(second) == 1
     as_of = AS_OF.search(first)
     assert as_of is not None and as_of[2] == "30"
@@ -107,15 +113,7 @@ def test_the_page_shows_the_same_figures_within_their_max_age_and_when_they_were
 
 
 def test_the_page_counts_anew_once_the_figures_are_older_than_their_max_age(cached_app):
-    app = cached_app(max_age_seconds=1)
-    client = app.test_client()
-    login(client, make_admin(app))
-    user = make_texter(app)
-    make_queued(app, user, utcnow(), key="first")
-    first = _admin_page(client)
-    make_queued(app, user, utcnow(), key="second")
-    time.sleep(1.1)
-    second = _admin_page(client)
+    first, second = _pages_around_a_new_message(cached_app(max_age_seconds=1), wait=1.1)
     assert (_waiting(first), _waiting(second)) == (1, 2)
     assert AS_OF.search(first)[1] != AS_OF.search(second)[1]
     assert "they are updated every 1 second." in second
