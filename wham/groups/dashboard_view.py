@@ -8,11 +8,10 @@ member's numbers change. Each word is translated once per page and each link wri
 url_for; everything a member or facilitator typed (names, goal titles) is escaped."""
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import datetime
 from functools import cache
 
-from flask import url_for
 from flask_babel import format_timedelta
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
@@ -22,6 +21,7 @@ from wham.goals.routes import factor_label
 from wham.groups import flags as follow_up
 from wham.groups.dashboard import CheckInStatus, MemberRow, WeekValue
 from wham.i18n import format_day, translate
+from wham.links import link_maker
 
 # The words of the table, each translated once per page.
 _WORDS = {
@@ -40,9 +40,6 @@ _ATTENDED_OF_HELD = _l("%(x)s of %(n)s")
 _TREND_TITLE = _l("%(label)s by week, oldest first, 0 to %(max)s: %(values)s")
 _STATUS_ICONS = {CheckInStatus.DONE: "✓", CheckInStatus.DUE: "◷", CheckInStatus.MISSED: "✕"}
 
-# Any ids: the links' paths around them are the same for every member and flag.
-_SAMPLE_MEMBER, _SAMPLE_FLAG = 987654321, 987654329
-
 
 def member_table_rows(group_id: int, rows: Iterable[MemberRow], now: datetime) -> Markup:
     """The table body's rows, one per member in the order given."""
@@ -50,9 +47,8 @@ def member_table_rows(group_id: int, rows: Iterable[MemberRow], now: datetime) -
     week_of, done_of_planned, n_done, attended_of_held, trend_title = (
         Markup(translate(text)) for text in (  # noqa: S704
             _WEEK_OF, _DONE_OF_PLANNED, _N_DONE, _ATTENDED_OF_HELD, _TREND_TITLE))
-    member_href = _link("groups.member", group_id=group_id, member_id=_SAMPLE_MEMBER)
-    flag_href = _link("groups.flag", group_id=group_id, member_id=_SAMPLE_MEMBER,
-                      flag_id=_SAMPLE_FLAG)
+    member_href = link_maker("groups.member", "member_id", group_id=group_id)
+    flag_href = link_maker("groups.flag", "member_id", "flag_id", group_id=group_id)
     day = cache(lambda value: escape(format_day(value)))
 
     def trend(row: MemberRow, points: list[WeekValue], point: WeekValue | None, max_value: int,
@@ -125,14 +121,3 @@ def member_table_rows(group_id: int, rows: Iterable[MemberRow], now: datetime) -
 def _word(key) -> Markup:
     # The catalog's words are ours, trusted as markup as Jinja's _() trusts them.
     return Markup(translate(_WORDS[key]))  # noqa: S704
-
-
-def _link(endpoint: str, **sample_ids: int) -> Callable[..., str]:
-    """url_for(endpoint, ...) as a function of the ids given as samples (in that order), from
-    one url_for: each call takes tens of microseconds, and the table has a link per member
-    and flag."""
-    path = url_for(endpoint, **sample_ids)
-    samples = [value for value in sample_ids.values() if value in (_SAMPLE_MEMBER, _SAMPLE_FLAG)]
-    for n, sample in enumerate(samples):
-        path = path.replace(str(sample), f"{{{n}}}")
-    return path.format

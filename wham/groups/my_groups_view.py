@@ -5,17 +5,17 @@ two url_for, a translated sentence and a date took most of the page's time, for 
 links that only the group's id and numbers change."""
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from functools import cache
 from typing import NamedTuple
 
-from flask import url_for
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from markupsafe import Markup, escape
 from sqlalchemy import Row
 
 from wham.i18n import format_moment, translate
+from wham.links import link_maker
 from wham.timeutil import to_local
 
 _NEXT_SESSION = _l("Next session (%(n)s of %(total)s): %(when)s")
@@ -42,8 +42,8 @@ def group_cards(groups: Iterable[Row], *, facilitating: bool) -> list[GroupCard]
     next_session = translate(_NEXT_SESSION)
     no_more_sessions = Markup(translate(_NO_MORE_SESSIONS))  # noqa: S704
     video_meeting = Markup(translate(_VIDEO_MEETING))  # noqa: S704
-    group_href = _group_link("groups.group")
-    dashboard_href = _group_link("groups.dashboard") if facilitating else None
+    group_href = link_maker("groups.group", "group_id")
+    dashboard_href = link_maker("groups.dashboard", "group_id") if facilitating else None
 
     # Per number, once per page (the language is the page's).
     @cache
@@ -83,13 +83,3 @@ def group_cards(groups: Iterable[Row], *, facilitating: bool) -> list[GroupCard]
 
 
 _BETWEEN = Markup(" · ")  # a group's place and its video meeting
-
-# Any id: the link's path around it is the same for every group.
-_SAMPLE_ID = 987654321
-
-
-def _group_link(endpoint: str) -> Callable[[int], str]:
-    """url_for(endpoint, group_id=...) as a function of the group's id, from one url_for
-    (each call takes tens of microseconds; a facilitator's page has two links per group)."""
-    before, _sample, after = url_for(endpoint, group_id=_SAMPLE_ID).rpartition(str(_SAMPLE_ID))
-    return lambda group_id: f"{before}{group_id}{after}"
